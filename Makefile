@@ -1,0 +1,34 @@
+# Two commands: `make run` starts the product, `make test` runs every check.
+# Both need only Python 3.11 and make: they create .venv and install the pinned requirements.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+TEST_SETTINGS := supportdesk.settings.test
+
+.PHONY: install run test lint bench stop clean
+
+install: $(STAMP)
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $(STAMP)
+
+run: install
+	$(BIN)/python -m supportdesk.run
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: lint
+	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python -m pytest
+
+stop: install
+	$(BIN)/python -m supportdesk.embedded stop
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

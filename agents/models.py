@@ -1,0 +1,104 @@
+from decimal import Decimal
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+
+from tenants.models import TenantScopedModel
+
+
+class AgentProfile(TenantScopedModel):
+    """A blueprint for an agent: who it is, what it may do, and its limits."""
+
+    class Role(models.TextChoices):
+        SUPERVISOR = "supervisor", "Supervisor"
+        SPECIALIST = "specialist", "Specialist"
+
+    name = models.CharField(max_length=100)
+    role = models.CharField(max_length=12, choices=Role.choices, default=Role.SPECIALIST)
+    description = models.CharField(max_length=255, blank=True, help_text="What the supervisor routes here.")
+    instructions = models.TextField()
+    allowed_tools = ArrayField(models.CharField(max_length=64), default=list, blank=True)
+    model = models.CharField(max_length=100, blank=True, help_text="Blank: the provider's default model.")
+    max_steps = models.PositiveSmallIntegerField(default=5)
+    refund_auto_approve_limit = models.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Blank: the tenant's refund review threshold. Never above it.",
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["role", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["tenant", "name"], name="agent_profile_unique_name_per_tenant"),
+            models.CheckConstraint(condition=models.Q(max_steps__gte=1, max_steps__lte=50), name="agent_steps_1_to_50"),
+            models.CheckConstraint(
+                condition=models.Q(refund_auto_approve_limit__isnull=True) | models.Q(refund_auto_approve_limit__gte=0),
+                name="agent_refund_limit_gte_0",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgentRun(TenantScopedModel):
+    """One agent turn on a conversation: what ran, how long, what it cost."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        ESCALATED = "escalated", "Escalated"
+        FAILED = "failed", "Failed"
+
+    conversation = models.ForeignKey("conversations.Conversation", on_delete=models.CASCADE, related_name="+")
+    profile = models.ForeignKey(AgentProfile, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")
+    provider = models.CharField(max_length=50)
+    model = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING, db_index=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    tokens_in = models.PositiveIntegerField(default=0)
+    tokens_out = models.PositiveIntegerField(default=0)
+    cost = models.DecimalField(max_digits=12, decimal_places=6, default=Decimal("0"))
+    flags = models.JSONField(default=list, blank=True, help_text="e.g. prompt_injection_suspected")
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Run {self.pk} ({self.status})"
+
+    @property
+    def duration_ms(self) -> int | None:
+        if self.finished_at is None:
+            return None
+        return int((self.finished_at - self.started_at).total_seconds() * 1000)
+
+
+class ToolCall(TenantScopedModel):
+    class Status(models.TextChoices):
+        OK = "ok", "OK"
+        ERROR = "error", "Error"
+        DENIED = "denied", "Denied"
+        NEEDS_REVIEW = "needs_review", "Sent for review"
+        NEEDS_CONFIRMATION = "needs_confirmation", "Awaiting confirmation"
+
+    run = models.ForeignKey(AgentRun, on_delete=models.CASCADE, related_name="tool_calls")
+    tool = models.CharField(max_length=64)
+    arguments = models.JSONField(default=dict, blank=True)
+    result = models.JSONField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    duration_ms = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["run", "created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.tool} ({self.status})"

@@ -1,0 +1,62 @@
+from django.contrib import admin
+
+from conversations.models import Conversation, Customer, Message, Ticket
+from tenants.admin_base import MANAGERS, ReadOnlyInline, TenantScopedAdmin
+from tenants.models import Membership
+
+# Support agents work conversations and tickets, not only managers.
+SUPPORT_ROLES = MANAGERS | {Membership.Role.AGENT}
+
+
+@admin.register(Customer)
+class CustomerAdmin(TenantScopedAdmin):
+    edit_roles = SUPPORT_ROLES
+    list_display = ["name", "email", "phone", "external_id", "created_at", "tenant"]
+    search_fields = ["name", "email", "phone", "external_id"]
+
+
+class MessageInline(ReadOnlyInline):
+    model = Message
+    fields = ["created_at", "direction", "channel", "sender_kind", "body"]
+    readonly_fields = fields
+
+
+@admin.register(Conversation)
+class ConversationAdmin(TenantScopedAdmin):
+    edit_roles = SUPPORT_ROLES
+    list_display = ["__str__", "customer", "channel", "status", "handled_by", "assignee", "last_message_at", "tenant"]
+    list_filter = ["status", "channel", "handled_by"]
+    search_fields = ["subject", "customer__email", "customer__name", "customer__phone"]
+    list_select_related = ["tenant", "customer", "assignee"]
+    raw_id_fields = ["customer"]
+    inlines = [MessageInline]
+
+
+@admin.register(Message)
+class MessageAdmin(TenantScopedAdmin):
+    edit_roles = frozenset()  # messages are the record of what was said: nobody edits them
+    list_display = ["created_at", "conversation", "direction", "channel", "sender_kind", "short_body", "tenant"]
+    list_filter = ["direction", "channel", "sender_kind"]
+    search_fields = ["body", "provider_message_id"]
+    list_select_related = ["tenant", "conversation"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description="Body")
+    def short_body(self, obj):
+        return obj.body[:80]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Ticket)
+class TicketAdmin(TenantScopedAdmin):
+    edit_roles = SUPPORT_ROLES
+    list_display = ["id", "subject", "category", "priority", "severity", "status", "sla_due_at", "assignee", "tenant"]
+    list_filter = ["status", "priority", "severity", "category"]
+    search_fields = ["subject", "order_number", "customer__email", "customer__name"]
+    list_select_related = ["tenant", "assignee"]
+    raw_id_fields = ["customer", "conversation"]

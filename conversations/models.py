@@ -1,0 +1,176 @@
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Lower
+
+from tenants.models import TenantScopedModel
+
+
+class Channel(models.TextChoices):
+    WEB = "web", "Web chat"
+    EMAIL = "email", "Email"
+    SMS = "sms", "SMS"
+    VOICE = "voice", "Voice"
+    API = "api", "API"
+
+
+class Customer(TenantScopedModel):
+    """A shopper, one record across channels: found by email or phone within the tenant."""
+
+    name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=32, blank=True, help_text="E.164, e.g. +14155550123")
+    external_id = models.CharField(max_length=128, blank=True, help_text="The store's own customer id.")
+    extracted_data = models.JSONField(default=dict, blank=True, help_text="Facts the agent saved about the shopper.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "tenant", Lower("email"), condition=~models.Q(email=""), name="customer_unique_email_per_tenant"
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "phone"], condition=~models.Q(phone=""), name="customer_unique_phone_per_tenant"
+            ),
+            models.UniqueConstraint(
+                fields=["tenant", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="customer_unique_external_id_per_tenant",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.email or self.phone or f"Customer {self.pk}"
+
+
+class Conversation(TenantScopedModel):
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        PENDING = "pending", "Pending"
+        RESOLVED = "resolved", "Resolved"
+        CLOSED = "closed", "Closed"
+
+    class HandledBy(models.TextChoices):
+        AI = "ai", "AI agent"
+        HUMAN = "human", "Human"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="conversations")
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    handled_by = models.CharField(max_length=10, choices=HandledBy.choices, default=HandledBy.AI)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    subject = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    last_message_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_message_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "status", "-last_message_at"], name="conversation_inbox_idx")]
+
+    def __str__(self) -> str:
+        return self.subject or f"Conversation {self.pk} with {self.customer}"
+
+
+class Message(TenantScopedModel):
+    class Direction(models.TextChoices):
+        INBOUND = "inbound", "Inbound"
+        OUTBOUND = "outbound", "Outbound"
+
+    class SenderKind(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        AI = "ai", "AI agent"
+        STAFF = "staff", "Staff"
+        SYSTEM = "system", "System"
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
+    direction = models.CharField(max_length=10, choices=Direction.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    sender_kind = models.CharField(max_length=10, choices=SenderKind.choices)
+    sender_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField()
+    # The channel provider's id (Twilio SID, email Message-ID, widget client id): retries are harmless.
+    provider_message_id = models.CharField(max_length=255, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["conversation", "created_at"], name="message_timeline_idx")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant", "provider_message_id"],
+                condition=~models.Q(provider_message_id=""),
+                name="message_unique_provider_id_per_tenant",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(direction="inbound", sender_kind="customer")
+                    | models.Q(direction="outbound", sender_kind__in=["ai", "staff", "system"])
+                ),
+                name="message_direction_matches_sender",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_sender_kind_display()}: {self.body[:60]}"
+
+
+class Ticket(TenantScopedModel):
+    class Priority(models.TextChoices):
+        LOW = "low", "Low"
+        NORMAL = "normal", "Normal"
+        HIGH = "high", "High"
+        URGENT = "urgent", "Urgent"
+
+    class Severity(models.TextChoices):
+        LOW = "low", "Low"
+        MEDIUM = "medium", "Medium"
+        HIGH = "high", "High"
+        CRITICAL = "critical", "Critical"
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        OPEN = "open", "Open"
+        PENDING = "pending", "Pending"
+        ON_HOLD = "on_hold", "On hold"
+        SOLVED = "solved", "Solved"
+        CLOSED = "closed", "Closed"
+
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="tickets")
+    conversation = models.ForeignKey(
+        Conversation, null=True, blank=True, on_delete=models.SET_NULL, related_name="tickets"
+    )
+    subject = models.CharField(max_length=255)
+    category = models.CharField(max_length=64, blank=True, db_index=True)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.LOW)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    order_number = models.CharField(max_length=32, blank=True, db_index=True)
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    csat_score = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1 (bad) to 5 (great)")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["tenant", "status", "sla_due_at"], name="ticket_queue_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(csat_score__isnull=True) | models.Q(csat_score__gte=1, csat_score__lte=5),
+                name="ticket_csat_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject}"

@@ -1,0 +1,71 @@
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
+from django.db import models
+from pgvector.django import HnswIndex, VectorField
+
+from tenants.models import TenantScopedModel
+
+EMBEDDING_DIMENSIONS = 384
+
+
+class Article(TenantScopedModel):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+        ARCHIVED = "archived", "Archived"
+
+    title = models.CharField(max_length=255)
+    slug = models.SlugField(max_length=255)
+    body = models.TextField(help_text="Markdown")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    review_by = models.DateField(null=True, blank=True, help_text="After this date the article is stale.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "slug"], name="article_unique_slug_per_tenant")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Chunk(TenantScopedModel):
+    """A passage of an article: the unit retrieval ranks, by vector and by full text."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="chunks")
+    position = models.PositiveIntegerField()
+    heading = models.CharField(max_length=500, blank=True, help_text="Article title and heading path.")
+    text = models.TextField()
+    embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
+    # Kept by PostgreSQL itself, so full-text search works the moment a chunk is written.
+    search_vector = models.GeneratedField(
+        expression=SearchVector("heading", "text", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
+
+    class Meta:
+        ordering = ["article", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "position"], name="chunk_unique_position_per_article"),
+        ]
+        indexes = [
+            HnswIndex(
+                name="chunk_embedding_hnsw",
+                fields=["embedding"],
+                m=16,
+                ef_construction=64,
+                opclasses=["vector_cosine_ops"],
+            ),
+            GinIndex(fields=["search_vector"], name="chunk_search_vector_gin"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article} §{self.position}"

@@ -1,0 +1,324 @@
+"""Turn demo specs into rows. Idempotent: rows are found by their natural keys and never changed.
+
+Every row is fetched or created with ``get_or_create`` on its natural key (tenant slug, SKU,
+order number, article slug, username, ...). An existing row is left exactly as it is, so a
+second run writes nothing and no ``updated_at`` moves. Rows without a natural key of their own
+(order items, messages, tickets) are created only together with their parent.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractUser
+from django.db import models, transaction
+
+from agents.models import AgentProfile
+from conversations.models import Conversation, Customer, Message, Ticket
+from hitl.models import EscalationPolicy
+from knowledge.models import Article
+from orders.models import Inventory, Order, OrderItem, Product, Refund, ReturnLabel
+from supportdesk.demo import DEMO_PASSWORD, DEMO_TENANTS, DEMO_USERS
+from supportdesk.demo.spec import ConversationSpec, CustomerSpec, OrderSpec, ProductSpec, TenantDemo, UserSpec
+from tenants.models import Membership, Tenant, WidgetKey
+
+CENT = Decimal("0.01")
+
+
+class _Seeder:
+    """Counts what it creates, per model, so the command can say what changed."""
+
+    def __init__(self, *, anchor: datetime):
+        self.anchor = anchor
+        self.created: Counter[type[models.Model]] = Counter()
+
+    def get_or_create(self, model: type[models.Model], *, defaults: dict | None = None, **lookup):
+        obj, created = model.objects.get_or_create(defaults=defaults or {}, **lookup)
+        if created:
+            self.created[model] += 1
+        return obj, created
+
+    def create(self, model: type[models.Model], **values):
+        self.created[model] += 1
+        return model.objects.create(**values)
+
+    # ------------------------------------------------------------------ staff
+
+    def user(self, spec: UserSpec) -> AbstractUser:
+        user, created = self.get_or_create(
+            get_user_model(),
+            username=spec.username,
+            defaults={
+                "email": spec.email,
+                "first_name": spec.first_name,
+                "last_name": spec.last_name,
+                "is_staff": spec.is_staff or spec.is_superuser,
+                "is_superuser": spec.is_superuser,
+            },
+        )
+        if created:  # an existing account keeps the password its owner chose
+            user.set_password(DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        return user
+
+    # ------------------------------------------------------------------ a tenant
+
+    def tenant(self, spec: TenantDemo, *, users: dict[str, AbstractUser]) -> Tenant:
+        tenant, _ = self.get_or_create(
+            Tenant,
+            slug=spec.slug,
+            defaults={
+                "name": spec.name,
+                "tier": spec.tier,
+                "currency": spec.currency,
+                "refund_review_threshold": spec.refund_review_threshold,
+                "return_window_days": spec.return_window_days,
+            },
+        )
+        for username, role in spec.memberships:
+            self.get_or_create(Membership, tenant=tenant, user=users[username], defaults={"role": role})
+        for key in spec.widget_keys:
+            self.get_or_create(
+                WidgetKey,
+                tenant=tenant,
+                public_key=key.public_key,
+                defaults={"name": key.name, "secret": key.secret, "allowed_origins": list(key.allowed_origins)},
+            )
+
+        products = {product.sku: self.product(tenant, product) for product in spec.products}
+        customers = {customer.key: self.customer(tenant, customer) for customer in spec.customers}
+        addresses = {customer.key: customer for customer in spec.customers}
+        for order in spec.orders:
+            self.order(
+                tenant,
+                order,
+                customer=customers[order.customer],
+                address=addresses[order.customer],
+                products=products,
+                tax_rates=spec.tax_rates,
+                staff=users,
+            )
+
+        owner = users.get(spec.article_owner)
+        for article in spec.articles:
+            self.get_or_create(
+                Article,
+                tenant=tenant,
+                slug=article.slug,
+                defaults={
+                    "title": article.title,
+                    "body": article.body,
+                    "status": article.status,
+                    "tags": list(article.tags),
+                    "owner": owner,
+                    "review_by": self.anchor.date() + timedelta(days=article.review_in_days),
+                },
+            )
+
+        for policy in spec.escalation_policies:
+            self.get_or_create(
+                EscalationPolicy,
+                tenant=tenant,
+                category=policy.category,
+                priority=policy.priority,
+                defaults={"name": policy.name, "sla_minutes": policy.sla_minutes, "queue": policy.queue},
+            )
+        for profile in spec.agent_profiles:
+            self.get_or_create(
+                AgentProfile,
+                tenant=tenant,
+                name=profile.name,
+                defaults={
+                    "role": profile.role,
+                    "description": profile.description,
+                    "instructions": profile.instructions,
+                    "allowed_tools": list(profile.allowed_tools),
+                    "max_steps": profile.max_steps,
+                },
+            )
+
+        for conversation in spec.conversations:
+            self.conversation(tenant, conversation, customer=customers[conversation.customer], staff=users)
+        return tenant
+
+    def product(self, tenant: Tenant, spec: ProductSpec) -> Product:
+        product, _ = self.get_or_create(
+            Product,
+            tenant=tenant,
+            sku=spec.sku,
+            defaults={
+                "name": spec.name,
+                "category": spec.category,
+                "description": spec.description,
+                "price": spec.price,
+                "attributes": dict(spec.attributes),
+            },
+        )
+        for warehouse, quantity in spec.stock.items():
+            self.get_or_create(
+                Inventory,
+                product=product,
+                warehouse=warehouse,
+                defaults={"tenant": tenant, "quantity": quantity, "low_stock_threshold": spec.low_stock_threshold},
+            )
+        return product
+
+    def customer(self, tenant: Tenant, spec: CustomerSpec) -> Customer:
+        # Found the way the channels find a shopper: email (any case) first, else phone.
+        lookup = {"email__iexact": spec.email} if spec.email else {"phone": spec.phone}
+        customer, _ = self.get_or_create(
+            Customer, tenant=tenant, **lookup, defaults={"name": spec.name, "email": spec.email, "phone": spec.phone}
+        )
+        return customer
+
+    def order(
+        self,
+        tenant: Tenant,
+        spec: OrderSpec,
+        *,
+        customer: Customer,
+        address: CustomerSpec,
+        products: dict[str, Product],
+        tax_rates: Mapping[str, Decimal],
+        staff: dict[str, AbstractUser],
+    ) -> Order:
+        lines = [(products[sku], quantity) for sku, quantity in spec.items]
+        subtotal = sum((product.price * quantity for product, quantity in lines), Decimal("0.00"))
+        region = address.address["region"]
+        tax = ((subtotal - spec.discount) * tax_rates.get(region, Decimal("0"))).quantize(CENT, ROUND_HALF_UP)
+        placed_at = self.anchor - spec.placed_ago
+        shipped_at = placed_at + spec.shipped_after if spec.shipped_after is not None else None
+        delivered_at = shipped_at + spec.delivered_after if shipped_at and spec.delivered_after is not None else None
+        order, created = self.get_or_create(
+            Order,
+            tenant=tenant,
+            number=spec.number,
+            defaults={
+                "customer": customer,
+                "status": spec.status,
+                "currency": tenant.currency,
+                "subtotal": subtotal,
+                "discount": spec.discount,
+                "shipping_cost": spec.shipping_cost,
+                "tax": tax,
+                "total": subtotal - spec.discount + spec.shipping_cost + tax,
+                "carrier": spec.carrier,
+                "tracking_number": spec.tracking_number,
+                "shipping_address": {"name": address.name, **address.address},
+                "placed_at": placed_at,
+                "shipped_at": shipped_at,
+                "delivered_at": delivered_at,
+            },
+        )
+        if not created:
+            return order
+        for product, quantity in lines:
+            self.create(
+                OrderItem,
+                tenant=tenant,
+                order=order,
+                product=product,
+                sku=product.sku,
+                name=product.name,
+                quantity=quantity,
+                unit_price=product.price,
+            )
+        if spec.return_tracking_number:
+            self.get_or_create(
+                ReturnLabel,
+                tenant=tenant,
+                tracking_number=spec.return_tracking_number,
+                defaults={"order": order, "carrier": spec.return_carrier},
+            )
+        if spec.refund is not None:
+            self.get_or_create(
+                Refund,
+                tenant=tenant,
+                idempotency_key=f"demo-{spec.number}",
+                defaults={
+                    "order": order,
+                    "amount": spec.refund.amount if spec.refund.amount is not None else order.total,
+                    "reason": spec.refund.reason,
+                    "status": Refund.Status.PROCESSED,
+                    "requested_by": spec.refund.requested_by,
+                    "approved_by": staff.get(spec.refund.approved_by),
+                    "processed_at": placed_at + spec.refund.processed_after,
+                },
+            )
+        return order
+
+    def conversation(
+        self, tenant: Tenant, spec: ConversationSpec, *, customer: Customer, staff: dict[str, AbstractUser]
+    ) -> Conversation:
+        times = [self.anchor - message.sent_ago for message in spec.messages]
+        conversation, created = self.get_or_create(
+            Conversation,
+            tenant=tenant,
+            customer=customer,
+            subject=spec.subject,
+            defaults={
+                "channel": spec.channel,
+                "status": spec.status,
+                "handled_by": spec.handled_by,
+                "assignee": staff.get(spec.assignee),
+                "last_message_at": max(times),
+            },
+        )
+        if not created:
+            return conversation
+        # created_at is auto_now_add: backdate the new rows once, so the timeline reads as it happened.
+        Conversation.objects.filter(pk=conversation.pk).update(created_at=min(times))
+        for index, (message, sent_at) in enumerate(zip(spec.messages, times, strict=True), start=1):
+            row = self.create(
+                Message,
+                tenant=tenant,
+                conversation=conversation,
+                direction=Message.Direction.INBOUND
+                if message.sender_kind == Message.SenderKind.CUSTOMER
+                else Message.Direction.OUTBOUND,
+                channel=spec.channel,
+                sender_kind=message.sender_kind,
+                sender_user=staff.get(message.sender_user),
+                body=message.body,
+                provider_message_id=f"demo-{conversation.pk}-{index}",
+            )
+            Message.objects.filter(pk=row.pk).update(created_at=sent_at)
+        if spec.ticket is not None:
+            ticket_spec = spec.ticket
+            opened_at = min(times)
+            ticket = self.create(
+                Ticket,
+                tenant=tenant,
+                customer=customer,
+                conversation=conversation,
+                subject=ticket_spec.subject,
+                category=ticket_spec.category,
+                priority=ticket_spec.priority,
+                severity=ticket_spec.severity,
+                status=ticket_spec.status,
+                order_number=ticket_spec.order_number,
+                assignee=staff.get(ticket_spec.assignee),
+                sla_due_at=opened_at + timedelta(minutes=ticket_spec.sla_minutes) if ticket_spec.sla_minutes else None,
+                first_response_at=next(
+                    (at for m, at in zip(spec.messages, times, strict=True) if m.sender_kind != "customer"), None
+                ),
+            )
+            Ticket.objects.filter(pk=ticket.pk).update(created_at=opened_at)
+        return conversation
+
+
+@transaction.atomic
+def demo_seed(*, now: datetime) -> Counter[type[models.Model]]:
+    """Create whatever part of the demo is missing; return how many rows of each kind were created.
+
+    ``now`` is the anchor every "days ago" in the data is measured from, taken once per run.
+    """
+    seeder = _Seeder(anchor=now.replace(minute=0, second=0, microsecond=0))
+    users = {spec.username: seeder.user(spec) for spec in DEMO_USERS}
+    for tenant in DEMO_TENANTS:
+        seeder.tenant(tenant, users=users)
+    return seeder.created

@@ -1,0 +1,3 @@
+"""WebSocket URL patterns; each channel app adds its consumers here."""
+
+websocket_urlpatterns: list = []

@@ -1,0 +1,124 @@
+"""`make run`: the whole product in one terminal.
+
+Starts the embedded PostgreSQL and Redis (unless DATABASE_URL / REDIS_URL are set),
+migrates, seeds the demo on first run, then runs the ASGI server, a Celery worker and
+Celery beat, waits for /readyz, and prints where to go. Ctrl-C stops every process it
+started; the embedded servers stop with the last process that uses them.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "supportdesk.settings.base")
+
+import django
+
+READY_TIMEOUT_SECONDS = 90
+
+
+def prepare() -> bool:
+    """Migrate, and seed the demo into an empty database. True when it seeded."""
+    from django.core.management import call_command
+
+    from tenants.models import Tenant
+
+    call_command("migrate", interactive=False, verbosity=0)
+    if Tenant.objects.exists():
+        return False
+    call_command("seed_demo")
+    return True
+
+
+def spawn(host: str, port: str) -> list[subprocess.Popen]:
+    python = sys.executable
+    commands = [
+        [python, "-m", "daphne", "-b", host, "-p", port, "supportdesk.asgi:application"],
+        [python, "-m", "celery", "-A", "supportdesk", "worker", "--loglevel", "INFO",
+         "--concurrency", os.environ.get("CELERY_CONCURRENCY", "2"), "--hostname", "worker@%h"],
+        [python, "-m", "celery", "-A", "supportdesk", "beat", "--loglevel", "INFO",
+         "--scheduler", "django_celery_beat.schedulers:DatabaseScheduler"],
+    ]  # fmt: skip
+    return [subprocess.Popen(command) for command in commands]
+
+
+def wait_ready(url: str, processes: list[subprocess.Popen]) -> dict | None:
+    import json
+
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    body = None
+    while time.monotonic() < deadline:
+        if any(p.poll() is not None for p in processes):
+            return None
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return json.load(response)
+        except urllib.error.HTTPError as exc:
+            body = json.load(exc)
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.5)
+    return body
+
+
+def banner(base_url: str, seeded: bool) -> str:
+    from supportdesk.demo import DEMO_LOGINS, DEMO_PASSWORD
+
+    lines = [
+        "",
+        "Supportdesk is up" + (" (demo data seeded)" if seeded else ""),
+        f"  Admin:      {base_url}/admin/",
+        f"  Readiness:  {base_url}/readyz",
+        "  Demo logins (password: " + DEMO_PASSWORD + "):",
+        *[f"    {username:<10} {role}" for username, role in DEMO_LOGINS],
+        "Press Ctrl-C to stop.",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def stop(processes: list[subprocess.Popen]) -> None:
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def main() -> int:
+    django.setup()  # starts (or joins) the embedded servers; this process holds them to the end
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = os.environ.get("PORT", "8000")
+    base_url = f"http://{host}:{port}"
+    seeded = prepare()
+    processes = spawn(host, port)
+    # SIGTERM (e.g. from a process manager) stops the children like Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        status = wait_ready(f"{base_url}/readyz", processes)
+        if status and status.get("status") == "ok":
+            print(banner(base_url, seeded), flush=True)
+        else:
+            print(f"Supportdesk did not become ready: {status}", file=sys.stderr, flush=True)
+        while all(p.poll() is None for p in processes):
+            time.sleep(0.5)
+        print("A process exited; stopping the others.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStopping Supportdesk…", flush=True)
+        return 0
+    finally:
+        stop(processes)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,17 @@
+"""Test settings: a separate embedded data dir so tests never touch `make run`'s data."""
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("SUPPORTDESK_VAR_DIR", str(Path(__file__).resolve().parent.parent.parent / "var" / "test"))
+os.environ.setdefault("REDIS_KEY_PREFIX", "supportdesk-test")
+# A developer's .env (say, a DATABASE_URL for production data) must not steer the tests.
+os.environ.setdefault("SUPPORTDESK_DOTENV", os.devnull)
+
+from supportdesk.settings.base import *  # noqa: F403
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+WHITENOISE_USE_FINDERS = True
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

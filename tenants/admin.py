@@ -1,0 +1,110 @@
+from django.contrib import admin, messages
+
+from tenants import selectors, services
+from tenants.admin_base import MANAGERS, ReadOnlyAdmin, TenantScopedAdmin, tenant_ids_for_request
+from tenants.models import ApiKey, AuditEvent, Membership, Tenant, WidgetKey
+
+
+@admin.register(Tenant)
+class TenantAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "tier", "active", "currency", "refund_review_threshold", "created_at"]
+    list_filter = ["tier", "active"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request)
+        if request.user.is_superuser:
+            return queryset
+        return queryset.filter(id__in=tenant_ids_for_request(request, selectors.ALL_ROLES))
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser or bool(tenant_ids_for_request(request, selectors.ALL_ROLES))
+
+    def has_view_permission(self, request, obj=None):
+        if request.user.is_superuser:
+            return True
+        ids = tenant_ids_for_request(request, selectors.ALL_ROLES)
+        return obj.pk in ids if obj is not None else bool(ids)
+
+    def has_change_permission(self, request, obj=None):
+        if request.user.is_superuser:
+            return True
+        ids = tenant_ids_for_request(request, MANAGERS)
+        return obj.pk in ids if obj is not None else bool(ids)
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return self.prepopulated_fields if request.user.is_superuser else {}
+
+    def get_readonly_fields(self, request, obj=None):
+        # Only the installation's operators change a store's plan or identity.
+        return [] if request.user.is_superuser else ["slug", "tier", "active"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(TenantScopedAdmin):
+    list_display = ["user", "tenant", "role", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "user__email", "tenant__name"]
+    autocomplete_fields = []
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(TenantScopedAdmin):
+    list_display = ["name", "tenant", "prefix", "scopes", "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "prefix"]
+    fields = ["tenant", "name", "scopes", "prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
+    actions = ["revoke"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # New keys go through the service: the secret is generated, hashed and shown once.
+        issued = services.api_key_create(
+            tenant=obj.tenant, name=obj.name, scopes=list(obj.scopes), created_by=request.user
+        )
+        obj.pk = issued.api_key.pk
+        obj.prefix = issued.api_key.prefix
+        self.message_user(
+            request,
+            f"Copy this key now, it will not be shown again: {issued.raw_key}",
+            level=messages.WARNING,
+        )
+
+    @admin.action(description="Revoke selected API keys")
+    def revoke(self, request, queryset):
+        for api_key in queryset.filter(revoked_at__isnull=True):
+            services.api_key_revoke(api_key=api_key, revoked_by=request.user)
+        self.message_user(request, "Revoked.")
+
+
+@admin.register(WidgetKey)
+class WidgetKeyAdmin(TenantScopedAdmin):
+    list_display = ["name", "tenant", "public_key", "allowed_origins", "active", "created_at"]
+    list_filter = ["active"]
+    search_fields = ["name", "public_key"]
+    readonly_fields = ["public_key", "secret", "created_at"]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            for field, value in services.widget_key_generate_values().items():
+                setattr(obj, field, value)
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "tenant", "actor_kind", "actor_user", "actor_label", "verb", "target_repr"]
+    list_filter = ["actor_kind", "verb"]
+    search_fields = ["verb", "actor_label", "actor_user__username", "target_repr", "target_id"]
+    date_hierarchy = "created_at"
+    list_select_related = ["tenant", "actor_user"]

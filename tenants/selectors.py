@@ -1,0 +1,48 @@
+"""Reads about tenants and staff access. Every other app asks here who may see what."""
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from supportdesk.errors import NotFound
+from tenants.models import ApiKey, AuditEvent, Membership, Tenant
+
+Role = Membership.Role
+ALL_ROLES = frozenset(Role.values)
+
+
+def tenant_get_by_slug(*, slug: str) -> Tenant:
+    tenant = Tenant.objects.filter(slug=slug, active=True).first()
+    if tenant is None:
+        raise NotFound(f"No active tenant with slug {slug!r}.")
+    return tenant
+
+
+def tenant_ids_for_user(*, user: AbstractBaseUser, roles: Iterable[str] = ALL_ROLES) -> set[int]:
+    """Ids of the active tenants where ``user`` holds one of ``roles``."""
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    return set(
+        Membership.objects.filter(user=user, role__in=list(roles), tenant__active=True).values_list(
+            "tenant_id", flat=True
+        )
+    )
+
+
+def membership_role(*, user: AbstractBaseUser, tenant: Tenant | int) -> str | None:
+    if not user.is_authenticated:
+        return None
+    return Membership.objects.filter(user=user, tenant=tenant).values_list("role", flat=True).first()
+
+
+def api_key_list(*, tenant: Tenant):
+    return ApiKey.objects.for_tenant(tenant).order_by("-created_at")
+
+
+def audit_event_list(*, tenant: Tenant, target_type: str | None = None, target_id: str | None = None):
+    events = AuditEvent.objects.for_tenant(tenant)
+    if target_type:
+        events = events.filter(target_type=target_type)
+    if target_id:
+        events = events.filter(target_id=str(target_id))
+    return events

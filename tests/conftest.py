@@ -1,0 +1,41 @@
+import pytest
+
+
+@pytest.fixture
+def tenant(db):
+    from tests.factories import TenantFactory
+
+    return TenantFactory()
+
+
+@pytest.fixture
+def other_tenant(db):
+    from tests.factories import TenantFactory
+
+    return TenantFactory()
+
+
+@pytest.fixture(scope="session")
+def celery_worker():
+    """A real Celery worker process on the test Redis, started once for the session."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from supportdesk.celery import app as celery_app
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "supportdesk", "worker", "--pool", "solo", "--loglevel", "WARNING",
+         "--hostname", f"test-{os.getpid()}@%h", "--without-mingle", "--without-gossip"],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "supportdesk.settings.test"},
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not celery_app.control.ping(timeout=0.5):
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the test Celery worker did not start")
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
