@@ -14,6 +14,7 @@ import fcntl
 import hashlib
 import json
 import os
+import signal
 import socket
 import subprocess
 import tempfile
@@ -79,19 +80,25 @@ class _Holders:
         except (FileNotFoundError, ValueError):
             return []
 
+    def _write(self, pids: list[int]) -> None:
+        # Write-then-rename: a process killed mid-write never leaves a torn list behind.
+        temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
+        temporary.write_text(json.dumps(pids))
+        os.replace(temporary, self.path)
+
     def add(self, pid: int) -> None:
         pids = self._read()
         if pid not in pids:
             pids.append(pid)
-        self.path.write_text(json.dumps(pids))
+        self._write(pids)
 
     def remove(self, pid: int) -> list[int]:
         pids = [p for p in self._read() if p != pid]
-        self.path.write_text(json.dumps(pids))
+        self._write(pids)
         return pids
 
     def clear(self) -> None:
-        self.path.write_text("[]")
+        self._write([])
 
 
 def _short_socket_dir(path: Path) -> Path:
@@ -244,9 +251,14 @@ def _hold(root: Path, service: str) -> None:
         # Forked children (Celery pool workers) inherit atexit hooks; only the owner releases.
         if os.getpid() != owner:
             return
-        with _locked(root):
-            if not _Holders(root, service).remove(owner):
-                _STOPPERS[service](root)
+        # A second Ctrl-C or a SIGTERM must not cut the release short and strand the server.
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            with _locked(root):
+                if not _Holders(root, service).remove(owner):
+                    _STOPPERS[service](root)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
 
     atexit.register(release)
 

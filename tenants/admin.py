@@ -49,6 +49,7 @@ class TenantAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(TenantScopedAdmin):
+    view_roles = MANAGERS  # staff lists and secrets are for the store's managers
     list_display = ["user", "tenant", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["user__username", "user__email", "tenant__name"]
@@ -57,6 +58,7 @@ class MembershipAdmin(TenantScopedAdmin):
 
 @admin.register(ApiKey)
 class ApiKeyAdmin(TenantScopedAdmin):
+    view_roles = MANAGERS  # staff lists and secrets are for the store's managers
     list_display = ["name", "tenant", "prefix", "scopes", "created_at", "last_used_at", "revoked_at"]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "prefix"]
@@ -89,6 +91,7 @@ class ApiKeyAdmin(TenantScopedAdmin):
 
 @admin.register(WidgetKey)
 class WidgetKeyAdmin(TenantScopedAdmin):
+    view_roles = MANAGERS  # staff lists and secrets are for the store's managers
     list_display = ["name", "tenant", "public_key", "allowed_origins", "active", "created_at"]
     list_filter = ["active"]
     search_fields = ["name", "public_key"]

@@ -43,7 +43,8 @@ class SameTenantForm(ModelForm):
 
 class TenantScopedAdmin(admin.ModelAdmin):
     form = SameTenantForm
-    # Roles that may add, change and delete rows here; every member may view.
+    # Roles that may see rows here, and roles that may add, change and delete them.
+    view_roles: frozenset[str] = selectors.ALL_ROLES
     edit_roles: frozenset[str] = MANAGERS
     list_select_related = ["tenant"]
 
@@ -59,7 +60,7 @@ class TenantScopedAdmin(admin.ModelAdmin):
         queryset = super().get_queryset(request)
         if self._superuser(request):
             return queryset
-        return queryset.filter(tenant_id__in=self._ids(request))
+        return queryset.filter(tenant_id__in=self._ids(request, self.view_roles | self.edit_roles))
 
     def get_list_filter(self, request):
         filters = list(super().get_list_filter(request))
@@ -82,12 +83,12 @@ class TenantScopedAdmin(admin.ModelAdmin):
     # ------------------------------------------------------------------ who may do what
 
     def has_module_permission(self, request):
-        return self._superuser(request) or bool(self._ids(request))
+        return self._superuser(request) or bool(self._ids(request, self.view_roles | self.edit_roles))
 
     def has_view_permission(self, request, obj=None):
         if self._superuser(request):
             return True
-        ids = self._ids(request)
+        ids = self._ids(request, self.view_roles | self.edit_roles)
         return obj.tenant_id in ids if obj is not None else bool(ids)
 
     def _may_edit(self, request, obj=None) -> bool:

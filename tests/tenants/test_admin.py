@@ -182,3 +182,25 @@ def test_creating_an_api_key_in_the_admin_shows_the_secret_once(client, tenant):
     notices = [str(m) for m in response.context["messages"]]
     raw = next(n for n in notices if "will not be shown again" in n).rsplit(" ", 1)[1]
     assert services.api_key_authenticate(raw_key=raw).tenant == tenant
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", [Membership.Role.AGENT, Membership.Role.REVIEWER, Membership.Role.VIEWER])
+def test_keys_and_memberships_are_for_managers_only(client, tenant, role):
+    from tenants.models import ApiKey, WidgetKey
+
+    key = factories.WidgetKeyFactory(tenant=tenant)
+    client.force_login(staff_of(tenant, role))
+    for model in (WidgetKey, ApiKey, Membership):
+        assert client.get(url(model, "changelist")).status_code == 403
+    assert client.get(url(WidgetKey, "change", key.pk)).status_code == 403
+    assert key.secret not in client.get(reverse("admin:index")).content.decode()
+
+
+@pytest.mark.django_db
+def test_managers_see_the_widget_secret(client, tenant):
+    from tenants.models import WidgetKey
+
+    key = factories.WidgetKeyFactory(tenant=tenant)
+    client.force_login(staff_of(tenant, Membership.Role.ADMIN))
+    assert key.secret in client.get(url(WidgetKey, "change", key.pk)).content.decode()
