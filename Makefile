@@ -27,6 +27,9 @@ test: lint
 	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest
 
+bench: install
+	$(BIN)/python -m bench
+
 stop: install
 	$(BIN)/python -m supportdesk.embedded stop
 

@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 
 from tenants import selectors, services
@@ -65,6 +66,13 @@ class ApiKeyAdmin(TenantScopedAdmin):
     fields = ["tenant", "name", "scopes", "prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
     readonly_fields = ["prefix", "created_by", "created_at", "last_used_at", "revoked_at"]
     actions = ["revoke"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "scopes":
+            return forms.MultipleChoiceField(
+                choices=ApiKey.Scope.choices, widget=forms.CheckboxSelectMultiple, required=True
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         if change:

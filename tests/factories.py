@@ -86,7 +86,7 @@ class TenantOwnedFactory(DjangoModelFactory):
                     break
         elif cls._tenant_source:
             source = cls._tenant_source
-            if source not in params and not any(key.startswith(f"{source}__") for key in params):
+            if source not in params and f"{source}__tenant" not in params:
                 params[f"{source}__tenant"] = params["tenant"]
         return super()._generate(strategy, params)
 

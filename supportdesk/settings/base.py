@@ -66,6 +66,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "tenants.context_processors.memberships",
             ],
         },
     },
@@ -74,8 +75,13 @@ TEMPLATES = [
 # --------------------------------------------------------------------------- database
 
 DATABASE_URL = env_str("DATABASE_URL")
+# 0 by default: under ASGI a persistent connection per worker thread leaks; connections over
+# the local socket cost about a millisecond. Raise it behind a pooler such as PgBouncer.
+DATABASE_CONN_MAX_AGE = env_int("DATABASE_CONN_MAX_AGE", 0)
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+    DATABASES = {
+        "default": dj_database_url.parse(DATABASE_URL, conn_max_age=DATABASE_CONN_MAX_AGE, conn_health_checks=True)
+    }
     EMBEDDED_POSTGRES = False
 else:
     _pg = embedded.postgres()
@@ -85,7 +91,7 @@ else:
             "NAME": _pg.database,
             "USER": _pg.user,
             "HOST": _pg.socket_dir,
-            "CONN_MAX_AGE": 60,
+            "CONN_MAX_AGE": DATABASE_CONN_MAX_AGE,
             "CONN_HEALTH_CHECKS": True,
         }
     }

@@ -177,11 +177,14 @@ def test_creating_an_api_key_in_the_admin_shows_the_secret_once(client, tenant):
     from tenants.models import ApiKey
 
     client.force_login(staff_of(tenant, Membership.Role.OWNER))
-    response = client.post(url(ApiKey, "add"), {"tenant": tenant.pk, "name": "ERP", "scopes": "read"}, follow=True)
+    response = client.post(
+        url(ApiKey, "add"), {"tenant": tenant.pk, "name": "ERP", "scopes": ["read", "write"]}, follow=True
+    )
     assert response.status_code == 200
     notices = [str(m) for m in response.context["messages"]]
     raw = next(n for n in notices if "will not be shown again" in n).rsplit(" ", 1)[1]
     assert services.api_key_authenticate(raw_key=raw).tenant == tenant
+    assert ApiKey.objects.get().scopes == ["read", "write"]
 
 
 @pytest.mark.django_db
@@ -204,3 +207,13 @@ def test_managers_see_the_widget_secret(client, tenant):
     key = factories.WidgetKeyFactory(tenant=tenant)
     client.force_login(staff_of(tenant, Membership.Role.ADMIN))
     assert key.secret in client.get(url(WidgetKey, "change", key.pk)).content.decode()
+
+
+@pytest.mark.django_db
+def test_the_header_names_the_staff_members_stores_and_roles(client, tenant, other_tenant):
+    user = staff_of(tenant, Membership.Role.REVIEWER)
+    factories.MembershipFactory(user=user, tenant=other_tenant, role=Membership.Role.VIEWER)
+    client.force_login(user)
+    page = client.get(reverse("admin:index")).content.decode()
+    assert f"{tenant.name} (reviewer)" in page
+    assert f"{other_tenant.name} (viewer)" in page

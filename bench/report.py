@@ -1,0 +1,30 @@
+"""Write one benchmark's section of docs/benchmarks.md, leaving the other sections alone."""
+
+import platform
+from datetime import UTC, datetime
+from pathlib import Path
+
+REPORT = Path(__file__).resolve().parent.parent / "docs" / "benchmarks.md"
+HEADER = "# Benchmarks\n\nFigures from `make bench` on the development machine. Each section says how it was made.\n"
+
+
+def machine() -> str:
+    import os
+
+    return (
+        f"{platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores, {platform.machine()}"
+    )
+
+
+def write_section(name: str, body: str) -> None:
+    start, end = f"<!-- bench:{name} -->", f"<!-- /bench:{name} -->"
+    text = REPORT.read_text() if REPORT.exists() else HEADER
+    stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    section = f"{start}\n{body.rstrip()}\n\n_Measured {stamp} on {machine()}._\n{end}"
+    if start in text:
+        before, rest = text.split(start, 1)
+        text = before + section + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip() + "\n\n" + section + "\n"
+    REPORT.parent.mkdir(exist_ok=True)
+    REPORT.write_text(text)
