@@ -12,6 +12,7 @@ SUPPORT_ROLES = MANAGERS | {Membership.Role.AGENT}
 class CustomerAdmin(TenantScopedAdmin):
     edit_roles = SUPPORT_ROLES
     list_display = ["name", "email", "phone", "external_id", "created_at", "tenant"]
+    list_filter = ["created_at", ("email", admin.EmptyFieldListFilter), ("phone", admin.EmptyFieldListFilter)]
     search_fields = ["name", "email", "phone", "external_id"]
 
 

@@ -23,6 +23,7 @@ class ArticleAdmin(TenantScopedAdmin):
 @admin.register(Chunk)
 class ChunkAdmin(ReadOnlyAdmin):
     list_display = ["article", "position", "heading", "has_embedding", "tenant"]
+    list_filter = ["article__status", ("embedding", admin.EmptyFieldListFilter)]
     search_fields = ["text", "heading", "article__title"]
     list_select_related = ["tenant", "article"]
     exclude = ["embedding"]

@@ -53,6 +53,7 @@ class OrderAdmin(TenantScopedAdmin):
 @admin.register(OrderItem)
 class OrderItemAdmin(TenantScopedAdmin):
     list_display = ["order", "sku", "name", "quantity", "unit_price", "tenant"]
+    list_filter = ["order__status"]
     search_fields = ["order__number", "sku", "name"]
     list_select_related = ["tenant", "order"]
     raw_id_fields = ["order", "product"]

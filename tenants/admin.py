@@ -54,7 +54,6 @@ class MembershipAdmin(TenantScopedAdmin):
     list_display = ["user", "tenant", "role", "created_at"]
     list_filter = ["role"]
     search_fields = ["user__username", "user__email", "tenant__name"]
-    autocomplete_fields = []
 
 
 @admin.register(ApiKey)

@@ -217,3 +217,11 @@ def test_the_header_names_the_staff_members_stores_and_roles(client, tenant, oth
     page = client.get(reverse("admin:index")).content.decode()
     assert f"{tenant.name} (reviewer)" in page
     assert f"{other_tenant.name} (viewer)" in page
+
+
+@pytest.mark.parametrize("model", SCOPED, ids=lambda m: m._meta.label)
+def test_every_model_has_list_columns_search_and_filters(model):
+    model_admin = admin.site._registry[model]
+    assert len(model_admin.list_display) >= 3
+    assert model_admin.search_fields
+    assert model_admin.list_filter
