@@ -25,6 +25,12 @@ class Article(TenantScopedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     review_by = models.DateField(null=True, blank=True, help_text="After this date the article is stale.")
+    # Where ingest_kb found it, and a hash of that file, so a re-import skips unchanged files.
+    source_path = models.CharField(max_length=500, blank=True)
+    source_hash = models.CharField(max_length=64, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -35,6 +41,38 @@ class Article(TenantScopedModel):
     def __str__(self) -> str:
         return self.title
 
+    def is_stale(self, today=None) -> bool:
+        from django.utils import timezone
+
+        return self.review_by is not None and self.review_by < (today or timezone.localdate())
+
+
+class ArticleVersion(TenantScopedModel):
+    """A snapshot taken at every save: who changed what, and when. Restoring one makes a new version."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=255)
+    body = models.TextField()
+    status = models.CharField(max_length=10, choices=Article.Status.choices)
+    tags = ArrayField(models.CharField(max_length=50), default=list, blank=True)
+    review_by = models.DateField(null=True, blank=True)
+    changed_fields = ArrayField(models.CharField(max_length=50), default=list, blank=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=255, blank=True, help_text="e.g. imported from a file, restored version 3")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["article", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "number"], name="article_version_unique_number"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.article} v{self.number}"
+
 
 class Chunk(TenantScopedModel):
     """A passage of an article: the unit retrieval ranks, by vector and by full text."""
@@ -43,7 +81,10 @@ class Chunk(TenantScopedModel):
     position = models.PositiveIntegerField()
     heading = models.CharField(max_length=500, blank=True, help_text="Article title and heading path.")
     text = models.TextField()
+    # Hash of exactly what is embedded (heading + text): an unchanged passage keeps its vector.
+    content_hash = models.CharField(max_length=64, blank=True)
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
+    embedding_model = models.CharField(max_length=150, blank=True, help_text="Provider and model that made it.")
     # Kept by PostgreSQL itself, so full-text search works the moment a chunk is written.
     search_vector = models.GeneratedField(
         expression=SearchVector("heading", "text", config="english"),

@@ -3,6 +3,9 @@
 from django.db.models import QuerySet
 
 from knowledge.models import Article
+from knowledge.search import SearchResult, search
+
+__all__ = ["SearchResult", "article_get", "article_list_published", "search"]
 from supportdesk.errors import NotFound
 from tenants.models import Tenant
 

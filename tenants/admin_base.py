@@ -129,10 +129,26 @@ class ReadOnlyAdmin(TenantScopedAdmin):
 
 
 class TenantScopedInline(admin.TabularInline):
-    """Child rows edited on their parent's page; they take the parent's tenant."""
+    """Child rows edited on their parent's page; they take the parent's tenant, and whoever may
+    see or edit the parent may see or edit them (roles, not Django model permissions)."""
 
     exclude = ["tenant"]
     extra = 0
+
+    def _parent_admin(self) -> TenantScopedAdmin:
+        return self.admin_site._registry[self.parent_model]
+
+    def has_view_permission(self, request, obj=None):
+        return self._parent_admin().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return self._parent_admin()._may_edit(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._parent_admin()._may_edit(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._parent_admin()._may_edit(request, obj)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         related = db_field.related_model
@@ -149,4 +165,7 @@ class ReadOnlyInline(TenantScopedInline):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

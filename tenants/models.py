@@ -29,6 +29,17 @@ class Tenant(models.Model):
         help_text="Refunds above this amount wait for a human reviewer.",
     )
     return_window_days = models.PositiveIntegerField(default=30)
+
+    class StaleArticles(models.TextChoices):
+        DOWNRANK = "downrank", "Serve them, ranked lower"
+        HIDE = "hide", "Do not serve them"
+
+    stale_articles = models.CharField(
+        max_length=10,
+        choices=StaleArticles.choices,
+        default=StaleArticles.DOWNRANK,
+        help_text="What search does with articles past their review-by date.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

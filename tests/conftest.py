@@ -39,3 +39,24 @@ def celery_worker():
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture
+def fake_openai():
+    from tests.fake_openai import FakeOpenAI
+
+    server = FakeOpenAI().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def openai_embeddings(settings, fake_openai):
+    """Point the embeddings provider at the fake OpenAI-compatible server."""
+    settings.EMBEDDINGS_PROVIDER = "openai"
+    settings.EMBEDDINGS_BASE_URL = fake_openai.base_url
+    settings.EMBEDDINGS_API_KEY = "test-key"
+    settings.EMBEDDINGS_MODEL = "fake-embed-384"
+    settings.EMBEDDINGS_TIMEOUT = 5
+    settings.EMBEDDINGS_MAX_RETRIES = 0
+    return fake_openai

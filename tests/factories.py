@@ -25,7 +25,7 @@ from factory.django import DjangoModelFactory
 from agents.models import AgentProfile, AgentRun, ToolCall
 from conversations.models import Channel, Conversation, Customer, Message, Ticket
 from hitl.models import EscalationPolicy, Priority, ReviewRequest
-from knowledge.models import Article, Chunk
+from knowledge.models import Article, ArticleVersion, Chunk
 from orders.models import Inventory, Order, OrderItem, Product, Refund, ReturnLabel
 from tenants.models import ApiKey, AuditEvent, Membership, Tenant, WidgetKey
 
@@ -306,6 +306,19 @@ class ArticleFactory(TenantOwnedFactory):
     body = "Our refund policy: you can return any item within 30 days."
     status = Article.Status.PUBLISHED
     tags = factory.LazyFunction(lambda: ["policy"])
+
+
+class ArticleVersionFactory(TenantOwnedFactory):
+    class Meta:
+        model = ArticleVersion
+
+    _tenant_source = "article"
+    article = factory.SubFactory(ArticleFactory)
+    tenant = factory.SelfAttribute("article.tenant")
+    number = factory.Sequence(lambda n: n + 1)
+    title = factory.SelfAttribute("article.title")
+    body = factory.SelfAttribute("article.body")
+    status = factory.SelfAttribute("article.status")
 
 
 class ChunkFactory(TenantOwnedFactory):

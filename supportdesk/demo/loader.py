@@ -21,6 +21,7 @@ from agents.models import AgentProfile
 from conversations.models import Conversation, Customer, Message, Ticket
 from hitl.models import EscalationPolicy
 from knowledge.models import Article
+from knowledge.services import article_save
 from orders.models import Inventory, Order, OrderItem, Product, Refund, ReturnLabel
 from supportdesk.demo import DEMO_PASSWORD, DEMO_TENANTS, DEMO_USERS
 from supportdesk.demo.spec import ConversationSpec, CustomerSpec, OrderSpec, ProductSpec, TenantDemo, UserSpec
@@ -104,20 +105,25 @@ class _Seeder:
             )
 
         owner = users.get(spec.article_owner)
+        existing = set(Article.objects.for_tenant(tenant).values_list("slug", flat=True))
         for article in spec.articles:
-            self.get_or_create(
-                Article,
-                tenant=tenant,
-                slug=article.slug,
-                defaults={
-                    "title": article.title,
-                    "body": article.body,
-                    "status": article.status,
-                    "tags": list(article.tags),
-                    "owner": owner,
-                    "review_by": self.anchor.date() + timedelta(days=article.review_in_days),
-                },
+            if article.slug in existing:
+                continue
+            # Through the service, like any article: a first version, chunks, embeddings queued.
+            article_save(
+                article=Article(
+                    tenant=tenant,
+                    slug=article.slug,
+                    title=article.title,
+                    body=article.body,
+                    status=article.status,
+                    tags=list(article.tags),
+                    owner=owner,
+                    review_by=self.anchor.date() + timedelta(days=article.review_in_days),
+                ),
+                note="demo data",
             )
+            self.created[Article] += 1
 
         for policy in spec.escalation_policies:
             self.get_or_create(

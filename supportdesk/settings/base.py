@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 from supportdesk import embedded
 from supportdesk.settings.env import env_bool, env_int, env_list, env_str, load_dotenv
@@ -147,6 +148,13 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# The database scheduler copies these into django-celery-beat's tables, editable in the admin.
+CELERY_BEAT_SCHEDULE = {
+    "knowledge-stale-articles": {
+        "task": "knowledge.tasks.report_stale_articles",
+        "schedule": crontab(hour=6, minute=0),
+    },
+}
 CELERY_TIMEZONE = "UTC"
 
 # --------------------------------------------------------------------------- auth
@@ -190,6 +198,18 @@ STORAGES = {
 }
 # Serve from the finders in development so `make run` needs no collectstatic.
 WHITENOISE_USE_FINDERS = DEBUG
+
+# --------------------------------------------------------------------------- knowledge
+
+EMBEDDINGS_PROVIDER = env_str("EMBEDDINGS_PROVIDER", "local")
+EMBEDDINGS_MODEL = env_str("EMBEDDINGS_MODEL", "text-embedding-3-small")
+EMBEDDINGS_BASE_URL = env_str("EMBEDDINGS_BASE_URL")
+EMBEDDINGS_API_KEY = env_str("EMBEDDINGS_API_KEY")
+EMBEDDINGS_TIMEOUT = float(env_int("EMBEDDINGS_TIMEOUT", 20))
+EMBEDDINGS_MAX_RETRIES = env_int("EMBEDDINGS_MAX_RETRIES", 2)
+# Candidates each retriever hands to the fusion; HNSW's search breadth (pgvector ef_search).
+KB_CANDIDATES = env_int("KB_CANDIDATES", 40)
+KB_HNSW_EF_SEARCH = env_int("KB_HNSW_EF_SEARCH", 100)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "support@localhost")

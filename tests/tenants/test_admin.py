@@ -225,3 +225,17 @@ def test_every_model_has_list_columns_search_and_filters(model):
     assert len(model_admin.list_display) >= 3
     assert model_admin.search_fields
     assert model_admin.list_filter
+
+
+@pytest.mark.django_db
+def test_store_staff_see_inline_rows_and_managers_edit_them(client, tenant):
+    from orders.models import Order
+
+    item = factories.OrderItemFactory(tenant=tenant, name="RTX 4090")
+    client.force_login(staff_of(tenant, Membership.Role.VIEWER))
+    page = client.get(url(Order, "change", item.order.pk))
+    assert "RTX 4090" in page.content.decode()
+    client.force_login(staff_of(tenant, Membership.Role.ADMIN))
+    formsets = client.get(url(Order, "change", item.order.pk)).context["inline_admin_formsets"]
+    items = next(f for f in formsets if f.formset.model is type(item))
+    assert items.has_change_permission is True

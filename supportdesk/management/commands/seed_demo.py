@@ -1,6 +1,8 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from knowledge.embeddings import EmbeddingError
+from knowledge.services import chunks_embed
 from supportdesk.demo import DEMO_LOGINS, DEMO_PASSWORD
 from supportdesk.demo.loader import demo_seed
 
@@ -13,6 +15,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         created = demo_seed(now=timezone.now())
+        # Embed the demo articles now, so vector search works before a worker has run.
+        try:
+            chunks_embed()
+        except EmbeddingError as exc:
+            self.stderr.write(f"Embedding skipped ({exc}); the worker will retry. Full-text search works meanwhile.")
         if not created:
             self.stdout.write("Demo data already present, nothing changed.")
             return

@@ -1,0 +1,164 @@
+"""Hybrid retrieval: pgvector HNSW (cosine) and PostgreSQL full text, fused by reciprocal rank.
+
+Both retrievers filter by tenant and article status inside the SQL, and the vector side asks
+pgvector for an iterative index scan, so a selective filter cannot starve the HNSW index of
+candidates. Stale articles (past their review-by date) are ranked lower or not served at all,
+as the tenant chooses. A failing embeddings provider degrades to full text, never to an error.
+"""
+
+import logging
+from dataclasses import asdict, dataclass
+from datetime import date
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from markdown.extensions.toc import slugify as heading_anchor
+
+from knowledge.embeddings import EmbeddingError, get_provider
+from supportdesk.errors import ApplicationError
+from tenants.models import Tenant
+
+logger = logging.getLogger(__name__)
+
+MAX_QUERY_CHARS = 2000
+MAX_K = 50
+RRF_K = 60  # the usual reciprocal-rank-fusion constant: damps the weight of the very top ranks
+STALE_FACTOR = 0.5
+MAX_PER_ARTICLE = 2
+MODES = ("hybrid", "vector", "text")
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    article_id: int
+    title: str
+    heading: str
+    text: str
+    score: float
+    link: str
+    similarity: float | None  # cosine similarity of the passage to the query, when it has a vector
+    stale: bool
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+SQL = """
+WITH text_query AS (
+    SELECT replace(plainto_tsquery('english', %(text)s)::text, '&', '|')::tsquery AS q
+),
+vector_hits AS (
+    SELECT id, distance, row_number() OVER (ORDER BY distance, id) AS rank FROM (
+        SELECT c.id, c.embedding <=> %(vector)s::vector AS distance
+        FROM knowledge_chunk c
+        JOIN knowledge_article a ON a.id = c.article_id
+        WHERE c.tenant_id = %(tenant)s
+          AND c.embedding_model = %(model)s
+          AND a.status = 'published'
+          AND (%(serve_stale)s OR a.review_by IS NULL OR a.review_by >= %(today)s)
+        ORDER BY c.embedding <=> %(vector)s::vector
+        LIMIT %(vector_limit)s
+    ) nearest
+),
+text_hits AS (
+    SELECT id, row_number() OVER (ORDER BY score DESC, id) AS rank FROM (
+        SELECT c.id, ts_rank_cd(c.search_vector, text_query.q) AS score
+        FROM knowledge_chunk c
+        JOIN knowledge_article a ON a.id = c.article_id
+        CROSS JOIN text_query
+        WHERE c.tenant_id = %(tenant)s
+          AND a.status = 'published'
+          AND (%(serve_stale)s OR a.review_by IS NULL OR a.review_by >= %(today)s)
+          AND c.search_vector @@ text_query.q
+        ORDER BY score DESC
+        LIMIT %(text_limit)s
+    ) matched
+),
+fused AS (
+    SELECT COALESCE(v.id, t.id) AS id,
+           COALESCE(1.0 / (%(rrf_k)s + v.rank), 0) + COALESCE(1.0 / (%(rrf_k)s + t.rank), 0) AS score,
+           v.distance
+    FROM vector_hits v FULL OUTER JOIN text_hits t ON t.id = v.id
+)
+SELECT c.article_id, a.title, a.slug, c.heading, c.text, a.review_by,
+       fused.score * CASE WHEN a.review_by < %(today)s THEN %(stale_factor)s ELSE 1 END AS score,
+       fused.distance
+FROM fused
+JOIN knowledge_chunk c ON c.id = fused.id
+JOIN knowledge_article a ON a.id = c.article_id
+ORDER BY score DESC, c.id
+LIMIT %(fetch)s
+"""
+
+
+def _link(tenant: Tenant, slug: str, heading: str) -> str:
+    url = reverse("knowledge:article", kwargs={"tenant_slug": tenant.slug, "article_slug": slug})
+    section = heading.split(" > ")[-1] if " > " in heading else ""
+    return f"{url}#{heading_anchor(section, '-')}" if section else url
+
+
+def search(
+    *, tenant: Tenant, query: str, k: int = 5, mode: str = "hybrid", today: date | None = None
+) -> list[SearchResult]:
+    """The ``k`` best published passages of ``tenant``'s knowledge base for ``query``."""
+    text = " ".join((query or "").split())
+    if not text:
+        raise ApplicationError("The search query is empty.", code="empty_query")
+    if len(text) > MAX_QUERY_CHARS:
+        raise ApplicationError(f"The search query is longer than {MAX_QUERY_CHARS} characters.", code="query_too_long")
+    if not 1 <= k <= MAX_K:
+        raise ApplicationError(f"k must be between 1 and {MAX_K}.", code="invalid_k")
+    if mode not in MODES:
+        raise ApplicationError(f"mode must be one of {', '.join(MODES)}.", code="invalid_mode")
+
+    candidates = max(settings.KB_CANDIDATES, k * 4)
+    provider = get_provider()
+    vector, vector_limit = [0.0] * 384, 0
+    if mode in ("hybrid", "vector"):
+        try:
+            vector, vector_limit = provider.embed_query(text), candidates
+        except EmbeddingError as exc:
+            logger.warning("query embedding failed, full-text search only: %s", exc)
+    params = {
+        "tenant": tenant.pk,
+        "text": text,
+        "vector": str(vector),
+        "model": provider.identity,
+        "vector_limit": vector_limit,
+        "text_limit": candidates if mode in ("hybrid", "text") else 0,
+        "serve_stale": tenant.stale_articles != Tenant.StaleArticles.HIDE,
+        "today": today or timezone.localdate(),
+        "rrf_k": RRF_K,
+        "stale_factor": STALE_FACTOR,
+        "fetch": k * (MAX_PER_ARTICLE + 1),
+    }
+    with transaction.atomic(), connection.cursor() as cursor:
+        # Iterative scans keep reading the HNSW index until enough rows pass the filters.
+        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+        cursor.execute("SET LOCAL hnsw.ef_search = %s", [settings.KB_HNSW_EF_SEARCH])
+        cursor.execute(SQL, params)
+        rows = cursor.fetchall()
+
+    results: list[SearchResult] = []
+    per_article: dict[int, int] = {}
+    for article_id, title, slug, heading, passage, review_by, score, distance in rows:
+        if per_article.get(article_id, 0) >= MAX_PER_ARTICLE:
+            continue
+        per_article[article_id] = per_article.get(article_id, 0) + 1
+        results.append(
+            SearchResult(
+                article_id=article_id,
+                title=title,
+                heading=heading,
+                text=passage,
+                score=round(float(score), 6),
+                link=_link(tenant, slug, heading),
+                similarity=round(1 - float(distance), 4) if distance is not None else None,
+                stale=review_by is not None and review_by < params["today"],
+            )
+        )
+        if len(results) == k:
+            break
+    return results
