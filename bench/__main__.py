@@ -1,6 +1,6 @@
 """`make bench`: every benchmark in turn; each writes its own section of docs/benchmarks.md."""
 
-from bench import startup
+from bench import kb_eval, startup
 
-for benchmark in (startup,):
+for benchmark in (startup, kb_eval):
     benchmark.main()

@@ -24,8 +24,16 @@ logger = logging.getLogger(__name__)
 
 MAX_QUERY_CHARS = 2000
 MAX_K = 50
-RRF_K = 60  # the usual reciprocal-rank-fusion constant: damps the weight of the very top ranks
-STALE_FACTOR = 0.5
+# Reciprocal rank fusion: score = 1/(RRF_K + vector rank) + TEXT_WEIGHT * coverage/(RRF_K + text rank).
+# Full text is the weaker retriever for questions in shoppers' own words (it cannot see
+# paraphrases), and a long question matches many passages on one incidental word. So a passage
+# joins the full-text list only when it matches at least MIN_COVERAGE of the question's words,
+# and counts for more the more of them it matches; exact terms (SKUs, "RMA") still pull hard.
+# Tuned on bench/data/kb_questions.json, checked on both halves of it (docs/benchmarks.md).
+RRF_K = 20
+TEXT_WEIGHT = 0.5
+MIN_COVERAGE = 0.34
+STALE_FACTOR = 0.9
 MAX_PER_ARTICLE = 2
 MODES = ("hybrid", "vector", "text")
 
@@ -47,7 +55,11 @@ class SearchResult:
 
 SQL = """
 WITH text_query AS (
-    SELECT replace(plainto_tsquery('english', %(text)s)::text, '&', '|')::tsquery AS q
+    SELECT replace(plainto_tsquery('english', %(text)s)::text, '&', '|')::tsquery AS q,
+           ARRAY(
+               SELECT DISTINCT quote_literal(lexeme)::tsquery
+               FROM unnest(tsvector_to_array(to_tsvector('english', %(text)s))) lexeme
+           ) AS terms
 ),
 vector_hits AS (
     SELECT id, distance, row_number() OVER (ORDER BY distance, id) AS rank FROM (
@@ -62,23 +74,27 @@ vector_hits AS (
         LIMIT %(vector_limit)s
     ) nearest
 ),
+text_matches AS (
+    SELECT c.id, ts_rank_cd(c.search_vector, text_query.q) AS score,
+           (SELECT count(*) FROM unnest(text_query.terms) term WHERE c.search_vector @@ term)::float
+               / greatest(cardinality(text_query.terms), 1) AS coverage
+    FROM knowledge_chunk c
+    JOIN knowledge_article a ON a.id = c.article_id
+    CROSS JOIN text_query
+    WHERE c.tenant_id = %(tenant)s
+      AND a.status = 'published'
+      AND (%(serve_stale)s OR a.review_by IS NULL OR a.review_by >= %(today)s)
+      AND c.search_vector @@ text_query.q
+),
 text_hits AS (
-    SELECT id, row_number() OVER (ORDER BY score DESC, id) AS rank FROM (
-        SELECT c.id, ts_rank_cd(c.search_vector, text_query.q) AS score
-        FROM knowledge_chunk c
-        JOIN knowledge_article a ON a.id = c.article_id
-        CROSS JOIN text_query
-        WHERE c.tenant_id = %(tenant)s
-          AND a.status = 'published'
-          AND (%(serve_stale)s OR a.review_by IS NULL OR a.review_by >= %(today)s)
-          AND c.search_vector @@ text_query.q
-        ORDER BY score DESC
-        LIMIT %(text_limit)s
+    SELECT id, coverage, row_number() OVER (ORDER BY score DESC, id) AS rank FROM (
+        SELECT * FROM text_matches WHERE coverage >= %(min_coverage)s ORDER BY score DESC LIMIT %(text_limit)s
     ) matched
 ),
 fused AS (
     SELECT COALESCE(v.id, t.id) AS id,
-           COALESCE(1.0 / (%(rrf_k)s + v.rank), 0) + COALESCE(1.0 / (%(rrf_k)s + t.rank), 0) AS score,
+           COALESCE(1.0 / (%(rrf_k)s + v.rank), 0)
+             + COALESCE(%(text_weight)s * t.coverage / (%(rrf_k)s + t.rank), 0) AS score,
            v.distance
     FROM vector_hits v FULL OUTER JOIN text_hits t ON t.id = v.id
 )
@@ -112,25 +128,42 @@ def search(
         raise ApplicationError(f"k must be between 1 and {MAX_K}.", code="invalid_k")
     if mode not in MODES:
         raise ApplicationError(f"mode must be one of {', '.join(MODES)}.", code="invalid_mode")
-
-    candidates = max(settings.KB_CANDIDATES, k * 4)
     provider = get_provider()
-    vector, vector_limit = [0.0] * 384, 0
+    vector = None
     if mode in ("hybrid", "vector"):
         try:
-            vector, vector_limit = provider.embed_query(text), candidates
+            vector = provider.embed_query(text)
         except EmbeddingError as exc:
             logger.warning("query embedding failed, full-text search only: %s", exc)
+    return rank_passages(tenant=tenant, text=text, vector=vector, model=provider.identity, k=k, mode=mode, today=today)
+
+
+def rank_passages(
+    *,
+    tenant: Tenant,
+    text: str,
+    vector: list[float] | None,
+    model: str,
+    k: int,
+    mode: str = "hybrid",
+    today: date | None = None,
+) -> list[SearchResult]:
+    """The database half of ``search``: both retrievers and the fusion, for an embedded query
+    (``vector`` None: full text only). Separate so benchmarks can time the SQL on its own."""
+    candidates = max(settings.KB_CANDIDATES, k * 4)
+    use_vector = vector is not None and mode in ("hybrid", "vector")
     params = {
         "tenant": tenant.pk,
         "text": text,
-        "vector": str(vector),
-        "model": provider.identity,
-        "vector_limit": vector_limit,
+        "vector": str(vector if use_vector else [0.0] * 384),
+        "model": model,
+        "vector_limit": candidates if use_vector else 0,
         "text_limit": candidates if mode in ("hybrid", "text") else 0,
         "serve_stale": tenant.stale_articles != Tenant.StaleArticles.HIDE,
         "today": today or timezone.localdate(),
         "rrf_k": RRF_K,
+        "text_weight": TEXT_WEIGHT,
+        "min_coverage": MIN_COVERAGE if mode == "hybrid" else 0,
         "stale_factor": STALE_FACTOR,
         "fetch": k * (MAX_PER_ARTICLE + 1),
     }

@@ -16,7 +16,7 @@ def other_tenant(db):
 
 
 @pytest.fixture(scope="session")
-def celery_worker():
+def celery_worker(django_db_setup, django_db_blocker):
     """A real Celery worker process on the test Redis, started once for the session."""
     import os
     import subprocess
@@ -28,7 +28,7 @@ def celery_worker():
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "supportdesk", "worker", "--pool", "solo", "--loglevel", "WARNING",
          "--hostname", f"test-{os.getpid()}@%h", "--without-mingle", "--without-gossip"],
-        env={**os.environ, "DJANGO_SETTINGS_MODULE": "supportdesk.settings.test"},
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "supportdesk.settings.test", "SUPPORTDESK_TEST_WORKER": "1"},
     )  # fmt: skip
     try:
         deadline = time.monotonic() + 60

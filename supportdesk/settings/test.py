@@ -19,3 +19,7 @@ STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.Static
 # tests/conftest.py's celery_worker drives the real broker path end to end.
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_TASK_EAGER_PROPAGATES = True
+
+# The Celery worker that tests start (tests/conftest.py) reads pytest's test database.
+if os.environ.get("SUPPORTDESK_TEST_WORKER"):
+    DATABASES["default"]["NAME"] = "test_" + DATABASES["default"]["NAME"]  # noqa: F405

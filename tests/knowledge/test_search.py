@@ -119,3 +119,17 @@ def test_punctuation_and_stopword_only_queries_do_not_break_full_text(tenant, kb
     assert search(tenant=tenant, query="the and of ???", k=3, mode="text") == []
     assert search(tenant=tenant, query="'); DROP TABLE knowledge_chunk; --", k=3) is not None
     assert Article.objects.count() == 3
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "O'Neil's order ORD-1002 is late",
+        "a:b & c | !d (e) <f> \\\\ 'quoted' \"double\"",
+        "user@example.com 12VHPWR rtx-4090 ½ naïve café 日本語",
+        "*:* OR 1=1; --",
+    ],
+)
+def test_queries_with_operators_and_odd_characters_are_just_text(tenant, kb, query):
+    for mode in ("hybrid", "text"):
+        assert isinstance(search(tenant=tenant, query=query, k=3, mode=mode), list)
