@@ -26,3 +26,11 @@ def report_stale_articles() -> dict[str, int]:
     from knowledge.services import stale_articles_report
 
     return stale_articles_report(today=timezone.localdate())
+
+
+@shared_task(acks_late=True)
+def index_pending() -> dict[str, int]:
+    """Every few minutes (Celery beat): index and embed whatever the after-commit tasks missed."""
+    from knowledge.services import kb_index_pending
+
+    return kb_index_pending()

@@ -150,6 +150,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The database scheduler copies these into django-celery-beat's tables, editable in the admin.
 CELERY_BEAT_SCHEDULE = {
+    "knowledge-index-pending": {
+        "task": "knowledge.tasks.index_pending",
+        "schedule": timedelta(minutes=5),
+    },
     "knowledge-stale-articles": {
         "task": "knowledge.tasks.report_stale_articles",
         "schedule": crontab(hour=6, minute=0),

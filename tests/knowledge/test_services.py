@@ -136,3 +136,16 @@ def test_slugs_stay_unique_within_a_tenant_only(tenant, other_tenant):
     assert new_article(tenant).slug == "returns"
     assert new_article(tenant).slug == "returns-2"
     assert new_article(other_tenant).slug == "returns"
+
+
+def test_the_sweep_indexes_old_articles_and_embeds_what_tasks_missed(tenant, settings):
+    from knowledge.tasks import index_pending
+
+    old = Article.objects.create(tenant=tenant, title="Old", slug="old", body="## A\n\nWritten before indexing.")
+    missed = new_article(tenant, title="Missed", body="Its embedding task was lost.")
+    Chunk.objects.filter(article=missed).update(embedding=None, embedding_model="")
+    assert index_pending.apply().get() == {"articles_indexed": 1, "passages_embedded": 2}
+    assert not Chunk.objects.filter(embedding__isnull=True).exists()
+    assert Chunk.objects.filter(article=old).count() == 1
+    assert index_pending.apply().get() == {"articles_indexed": 0, "passages_embedded": 0}
+    assert "knowledge-index-pending" in settings.CELERY_BEAT_SCHEDULE
