@@ -57,7 +57,7 @@ class ChunkInline(ReadOnlyInline):
 
 @admin.register(Article)
 class ArticleAdmin(TenantScopedAdmin):
-    list_display = ["title", "status", "tags", "owner", "review_by", "is_stale", "updated_at", "tenant"]
+    list_display = ["title", "status", "tags", "owner", "review_by", "is_fresh", "updated_at", "tenant"]
     list_filter = ["status", FreshnessFilter, "review_by"]
     search_fields = ["title", "body", "slug", "tags"]
     prepopulated_fields = {"slug": ["title"]}
@@ -74,9 +74,10 @@ class ArticleAdmin(TenantScopedAdmin):
         js = ["knowledge/admin_preview.js"]
         css = {"all": ["knowledge/admin_preview.css"]}
 
-    @admin.display(boolean=True, description="Stale")
-    def is_stale(self, obj):
-        return obj.is_stale()
+    @admin.display(boolean=True, description="Reviewed in time")
+    def is_fresh(self, obj):
+        # Green when fresh, red when past its review-by date: the colours read the right way.
+        return not obj.is_stale()
 
     @admin.display(description="Preview")
     def preview(self, obj):

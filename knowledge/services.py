@@ -58,6 +58,9 @@ def article_save(*, article: Article, actor: AbstractBaseUser | None = None, not
         return previous
     if actor is not None and actor.is_authenticated:
         article.updated_by = actor
+    if previous is not None and changed and not ArticleVersion.objects.filter(article=previous).exists():
+        # Written before versions existed (or straight to the table): keep what it said first.
+        _version_record(article=previous, changed=[], actor=None, note="as it was before version history")
     article.save()
     if changed:
         _version_record(article=article, changed=changed, actor=actor, note=note)

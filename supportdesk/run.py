@@ -27,7 +27,11 @@ def prepare() -> bool:
 
     from tenants.models import Tenant
 
+    from knowledge.tasks import index_pending
+
     call_command("migrate", interactive=False, verbosity=0)
+    # The worker's first job: index and embed anything an upgrade or a lost task left behind.
+    index_pending.delay()
     if Tenant.objects.exists():
         return False
     call_command("seed_demo")

@@ -149,3 +149,14 @@ def test_the_sweep_indexes_old_articles_and_embeds_what_tasks_missed(tenant, set
     assert Chunk.objects.filter(article=old).count() == 1
     assert index_pending.apply().get() == {"articles_indexed": 0, "passages_embedded": 0}
     assert "knowledge-index-pending" in settings.CELERY_BEAT_SCHEDULE
+
+
+def test_an_article_without_history_keeps_its_old_text_as_a_first_version(tenant):
+    article = Article.objects.create(tenant=tenant, title="Old", slug="old", body="Original words.", status="published")
+    article.body = "New words."
+    services.article_save(article=article)
+    versions = list(article.versions.order_by("number"))
+    assert [(v.number, v.body, v.note) for v in versions] == [
+        (1, "Original words.", "as it was before version history"),
+        (2, "New words.", ""),
+    ]
