@@ -25,9 +25,8 @@ def prepare() -> bool:
     """Migrate, and seed the demo into an empty database. True when it seeded."""
     from django.core.management import call_command
 
-    from tenants.models import Tenant
-
     from knowledge.tasks import index_pending
+    from tenants.models import Tenant
 
     call_command("migrate", interactive=False, verbosity=0)
     # The worker's first job: index and embed anything an upgrade or a lost task left behind.
