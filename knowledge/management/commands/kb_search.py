@@ -2,6 +2,7 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
+from knowledge.answers import grounded_answer
 from knowledge.search import MODES, search
 from supportdesk.errors import ApplicationError
 from tenants.selectors import tenant_get_by_slug
@@ -16,10 +17,19 @@ class Command(BaseCommand):
         parser.add_argument("--k", type=int, default=5, help="How many passages (default 5).")
         parser.add_argument("--mode", choices=MODES, default="hybrid", help="Retriever (default hybrid).")
         parser.add_argument("--json", action="store_true", help="Print JSON instead of text.")
+        parser.add_argument(
+            "--answer",
+            action="store_true",
+            help="Print the answer quoted from the best passage, as the agent gives it.",
+        )
 
     def handle(self, *args, **options):
         try:
             tenant = tenant_get_by_slug(slug=options["tenant"])
+            if options["answer"]:
+                answer = grounded_answer(tenant=tenant, question=options["query"], k=options["k"])
+                self.stdout.write(f"{answer.text}\n{answer.link}" if answer else "No article answers this well enough.")
+                return
             results = search(tenant=tenant, query=options["query"], k=options["k"], mode=options["mode"])
         except ApplicationError as exc:
             raise CommandError(exc.message) from exc
