@@ -34,6 +34,7 @@ RRF_K = 20
 TEXT_WEIGHT = 0.5
 MIN_COVERAGE = 0.34
 STALE_FACTOR = 0.9
+MAX_TEXT_TERMS = 12  # a rambling question's first dozen distinct words are plenty for full text
 MAX_PER_ARTICLE = 2
 MODES = ("hybrid", "vector", "text")
 
@@ -54,12 +55,23 @@ class SearchResult:
 
 
 SQL = """
-WITH text_query AS (
-    SELECT replace(plainto_tsquery('english', %(text)s)::text, '&', '|')::tsquery AS q,
-           ARRAY(
-               SELECT DISTINCT quote_literal(lexeme)::tsquery
-               FROM unnest(tsvector_to_array(to_tsvector('english', %(text)s))) lexeme
-           ) AS terms
+WITH query_terms AS (
+    SELECT DISTINCT quote_literal(lexeme) AS term
+    FROM unnest(tsvector_to_array(to_tsvector('english', %(text)s))) lexeme
+    LIMIT %(max_terms)s
+),
+text_query AS (
+    -- Any of the words; or, when at least two must match (the coverage rule, 3+ words), any two
+    -- of them, so the GIN index skips the thousands of passages that share one common word.
+    SELECT CASE
+               WHEN %(min_coverage)s > 0 AND count(*) >= 3 THEN (
+                   SELECT string_agg('(' || a.term || ' & ' || b.term || ')', ' | ')
+                   FROM query_terms a JOIN query_terms b ON a.term < b.term
+               )
+               ELSE string_agg(term, ' | ')
+           END::tsquery AS q,
+           array_agg(term::tsquery) AS terms
+    FROM query_terms
 ),
 vector_hits AS (
     SELECT id, distance, row_number() OVER (ORDER BY distance, id) AS rank FROM (
@@ -164,6 +176,7 @@ def rank_passages(
         "rrf_k": RRF_K,
         "text_weight": TEXT_WEIGHT,
         "min_coverage": MIN_COVERAGE if mode == "hybrid" else 0,
+        "max_terms": MAX_TEXT_TERMS,
         "stale_factor": STALE_FACTOR,
         "fetch": k * (MAX_PER_ARTICLE + 1),
     }
