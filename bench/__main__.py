@@ -1,6 +1,6 @@
 """`make bench`: every benchmark in turn; each writes its own section of docs/benchmarks.md."""
 
-from bench import kb_eval, startup
+from bench import kb_eval, kb_scale, startup
 
-for benchmark in (startup, kb_eval):
+for benchmark in (startup, kb_eval, kb_scale):
     benchmark.main()

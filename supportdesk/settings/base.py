@@ -213,7 +213,7 @@ EMBEDDINGS_TIMEOUT = float(env_int("EMBEDDINGS_TIMEOUT", 20))
 EMBEDDINGS_MAX_RETRIES = env_int("EMBEDDINGS_MAX_RETRIES", 2)
 # Candidates each retriever hands to the fusion; HNSW's search breadth (pgvector ef_search).
 KB_CANDIDATES = env_int("KB_CANDIDATES", 40)
-KB_HNSW_EF_SEARCH = env_int("KB_HNSW_EF_SEARCH", 100)
+KB_HNSW_EF_SEARCH = env_int("KB_HNSW_EF_SEARCH", 200)
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "support@localhost")
