@@ -34,6 +34,7 @@ RRF_K = 20
 TEXT_WEIGHT = 0.5
 MIN_COVERAGE = 0.34
 STALE_FACTOR = 0.9
+TEXT_SCAN_LIMIT = 500
 MAX_TEXT_TERMS = 12  # a rambling question's first dozen distinct words are plenty for full text
 MAX_PER_ARTICLE = 2
 MODES = ("hybrid", "vector", "text")
@@ -87,16 +88,25 @@ vector_hits AS (
     ) nearest
 ),
 text_matches AS (
+    -- At most TEXT_SCAN_LIMIT matching passages are ranked: when a query's words are so common
+    -- that more match, full text says little about it, and ranking them all would cost more
+    -- than the whole search may take. Vector search carries such queries.
     SELECT c.id, ts_rank_cd(c.search_vector, text_query.q) AS score,
            (SELECT count(*) FROM unnest(text_query.terms) term WHERE c.search_vector @@ term)::float
                / greatest(cardinality(text_query.terms), 1) AS coverage
-    FROM knowledge_chunk c
-    JOIN knowledge_article a ON a.id = c.article_id
+    FROM (
+        SELECT c.id
+        FROM knowledge_chunk c
+        JOIN knowledge_article a ON a.id = c.article_id
+        CROSS JOIN text_query
+        WHERE c.tenant_id = %(tenant)s
+          AND a.status = 'published'
+          AND (%(serve_stale)s OR a.review_by IS NULL OR a.review_by >= %(today)s)
+          AND c.search_vector @@ text_query.q
+        LIMIT %(text_scan_limit)s
+    ) matched
+    JOIN knowledge_chunk c ON c.id = matched.id
     CROSS JOIN text_query
-    WHERE c.tenant_id = %(tenant)s
-      AND a.status = 'published'
-      AND (%(serve_stale)s OR a.review_by IS NULL OR a.review_by >= %(today)s)
-      AND c.search_vector @@ text_query.q
 ),
 text_hits AS (
     SELECT id, coverage, row_number() OVER (ORDER BY score DESC, id) AS rank FROM (
@@ -177,6 +187,7 @@ def rank_passages(
         "text_weight": TEXT_WEIGHT,
         "min_coverage": MIN_COVERAGE if mode == "hybrid" else 0,
         "max_terms": MAX_TEXT_TERMS,
+        "text_scan_limit": TEXT_SCAN_LIMIT,
         "stale_factor": STALE_FACTOR,
         "fetch": k * (MAX_PER_ARTICLE + 1),
     }

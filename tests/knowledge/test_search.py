@@ -133,3 +133,13 @@ def test_punctuation_and_stopword_only_queries_do_not_break_full_text(tenant, kb
 def test_queries_with_operators_and_odd_characters_are_just_text(tenant, kb, query):
     for mode in ("hybrid", "text"):
         assert isinstance(search(tenant=tenant, query=query, k=3, mode=mode), list)
+
+
+def test_full_text_ranks_a_bounded_number_of_matches(tenant, monkeypatch):
+    from knowledge import search as search_module
+
+    for name in ("GPU warranty", "CPU warranty", "PSU warranty"):
+        publish(tenant, name, f"The {name} lasts three years.")
+    assert len(search(tenant=tenant, query="warranty", k=5, mode="text")) == 3
+    monkeypatch.setattr(search_module, "TEXT_SCAN_LIMIT", 1)
+    assert len(search(tenant=tenant, query="warranty", k=5, mode="text")) == 1
