@@ -2,7 +2,10 @@ from decimal import Decimal
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
+from pgvector.django import VectorField
 
+from conversations.models import Ticket
+from knowledge.models import EMBEDDING_DIMENSIONS
 from tenants.models import TenantScopedModel
 
 
@@ -102,3 +105,40 @@ class ToolCall(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"{self.tool} ({self.status})"
+
+
+class Intent(TenantScopedModel):
+    """A triage category of the store: what shoppers ask, how urgent it is, who handles it."""
+
+    name = models.SlugField(max_length=64, help_text="The category stored on tickets, e.g. order_status.")
+    description = models.CharField(max_length=255, blank=True)
+    examples = ArrayField(models.TextField(), default=list, blank=True, help_text="How shoppers say it, one per line.")
+    priority = models.CharField(max_length=10, choices=Ticket.Priority.choices, default=Ticket.Priority.NORMAL)
+    target_profile = models.ForeignKey(
+        AgentProfile, null=True, blank=True, on_delete=models.SET_NULL, related_name="intents"
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="intent_unique_name_per_tenant")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IntentExample(TenantScopedModel):
+    """One example utterance with its embedding: the neighbours offline triage votes with."""
+
+    intent = models.ForeignKey(Intent, on_delete=models.CASCADE, related_name="example_rows")
+    text = models.TextField()
+    embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
+    embedding_model = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["intent", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]

@@ -27,6 +27,8 @@ class EmbeddingProvider(Protocol):
 
     def embed_query(self, text: str) -> list[float]: ...
 
+    def embed_queries(self, texts: list[str]) -> list[list[float]]: ...
+
     def embed_passages(self, texts: list[str]) -> list[list[float]]: ...
 
 
@@ -48,6 +50,12 @@ class LocalE5Provider:
     def embed_query(self, text: str) -> list[float]:
         with self._lock:
             return self._get().query(text).tolist()
+
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        with self._lock:
+            return self._get().query(list(texts)).tolist()
 
     def embed_passages(self, texts: list[str]) -> list[list[float]]:
         if not texts:
@@ -89,6 +97,9 @@ class OpenAIEmbeddingProvider:
 
     def embed_query(self, text: str) -> list[float]:
         return self._embed([text])[0]
+
+    def embed_queries(self, texts: list[str]) -> list[list[float]]:
+        return self._embed(list(texts)) if texts else []
 
     def embed_passages(self, texts: list[str]) -> list[list[float]]:
         return self._embed(list(texts)) if texts else []

@@ -22,7 +22,7 @@ from django.db import models
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from agents.models import AgentProfile, AgentRun, ToolCall
+from agents.models import AgentProfile, AgentRun, Intent, IntentExample, ToolCall
 from conversations.models import Channel, Conversation, Customer, Message, Ticket
 from hitl.models import EscalationPolicy, Priority, ReviewRequest
 from knowledge.models import Article, ArticleVersion, Chunk
@@ -419,3 +419,22 @@ class ToolCallFactory(TenantOwnedFactory):
     result = factory.LazyFunction(lambda: {"status": "shipped"})
     status = ToolCall.Status.OK
     duration_ms = 12
+
+
+class IntentFactory(TenantOwnedFactory):
+    class Meta:
+        model = Intent
+
+    name = factory.Sequence(lambda n: f"intent_{n}")
+    description = "A test intent"
+    examples = factory.LazyFunction(lambda: ["where is my order", "track my package"])
+
+
+class IntentExampleFactory(TenantOwnedFactory):
+    class Meta:
+        model = IntentExample
+
+    _tenant_source = "intent"
+    intent = factory.SubFactory(IntentFactory)
+    tenant = factory.SelfAttribute("intent.tenant")
+    text = "where is my order"

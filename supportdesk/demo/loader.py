@@ -8,16 +8,19 @@ second run writes nothing and no ``updated_at`` moves. Rows without a natural ke
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser
 from django.db import models, transaction
 
-from agents.models import AgentProfile
+from agents.models import AgentProfile, Intent
+from agents.services import intents_load
 from conversations.models import Conversation, Customer, Message, Ticket
 from hitl.models import EscalationPolicy
 from knowledge.models import Article
@@ -28,6 +31,7 @@ from supportdesk.demo.spec import ConversationSpec, CustomerSpec, OrderSpec, Pro
 from tenants.models import Membership, Tenant, WidgetKey
 
 CENT = Decimal("0.01")
+INTENTS_DIR = Path(__file__).resolve().parent / "intents"
 
 
 class _Seeder:
@@ -147,9 +151,19 @@ class _Seeder:
                 },
             )
 
+        self.intents(tenant)
+
         for conversation in spec.conversations:
             self.conversation(tenant, conversation, customer=customers[conversation.customer], staff=users)
         return tenant
+
+    def intents(self, tenant: Tenant) -> None:
+        """The store's triage categories, from supportdesk/demo/intents/<slug>.json, once."""
+        path = INTENTS_DIR / f"{tenant.slug}.json"
+        if not path.exists() or Intent.objects.for_tenant(tenant).exists():
+            return
+        loaded = intents_load(tenant=tenant, items=json.loads(path.read_text(encoding="utf-8")))
+        self.created[Intent] += len(loaded.created)
 
     def product(self, tenant: Tenant, spec: ProductSpec) -> Product:
         product, _ = self.get_or_create(

@@ -22,6 +22,8 @@ ALL_FACTORIES = [
     f.ReturnLabelFactory,
     f.ArticleFactory,
     f.ArticleVersionFactory,
+    f.IntentFactory,
+    f.IntentExampleFactory,
     f.ChunkFactory,
     f.ConversationFactory,
     f.MessageFactory,

@@ -1,0 +1,120 @@
+"""Triage: which of the tenant's intents a message is, how urgent, and how sure we are.
+
+Offline (the default): nearest neighbours over the intents' embedded example utterances,
+plus two rules no embedding should overrule: a shopper asking for a person goes to the
+handoff intent, and words of fraud or double charges make a message urgent.
+"""
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from django.db import connection
+
+from agents.models import Intent
+from conversations.models import Ticket
+from knowledge.embeddings import EmbeddingError, get_provider
+from supportdesk.errors import ApplicationError
+from tenants.models import Tenant
+
+MAX_TEXT_CHARS = 4000
+NEIGHBOURS = 10
+TEMPERATURE = 0.02  # softmax over cosine similarities: e5 similarities sit in a narrow band
+MIN_SIMILARITY = 0.82  # below this the closest example is only loosely like the message
+CLARIFY_BELOW = 0.5
+HANDOFF_INTENT = "human_handoff"
+UNKNOWN = "unknown"
+
+HANDOFF = re.compile(
+    r"\b(real|live|actual) (person|human|agent)\b|\b(talk|speak|chat) (to|with) (a |an |some)?"
+    r"(one|body|human|person|agent|manager|supervisor|representative|rep)\b|\bhuman (agent|being|please)\b"
+    r"|\b(representative|manager|supervisor)\b",
+    re.IGNORECASE,
+)
+URGENT = re.compile(
+    r"\b(fraud\w*|scam\w*|stolen|charged (me )?twice|double[- ]charged|charge ?back|unauthori[sz]ed|lawyer|police)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class TriageResult:
+    category: str
+    priority: str
+    confidence: float
+    clarification_needed: bool
+    intent: Intent | None = None
+    candidates: list[tuple[str, float]] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "category": self.category,
+            "priority": self.priority,
+            "confidence": round(self.confidence, 3),
+            "clarification_needed": self.clarification_needed,
+        }
+
+
+NEAREST_SQL = """
+SELECT e.intent_id, 1 - (e.embedding <=> %(vector)s::vector) AS similarity
+FROM agents_intentexample e
+JOIN agents_intent i ON i.id = e.intent_id
+WHERE e.tenant_id = %(tenant)s AND i.active AND e.embedding_model = %(model)s
+ORDER BY e.embedding <=> %(vector)s::vector
+LIMIT %(limit)s
+"""
+
+
+def _neighbours(tenant: Tenant, text: str) -> list[tuple[int, float]]:
+    provider = get_provider()
+    vector = provider.embed_query(text)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            NEAREST_SQL, {"vector": str(vector), "tenant": tenant.pk, "model": provider.identity, "limit": NEIGHBOURS}
+        )
+        return [(intent_id, float(similarity)) for intent_id, similarity in cursor.fetchall()]
+
+
+def triage(*, tenant: Tenant, text: str) -> TriageResult:
+    text = " ".join((text or "").split())
+    if not text:
+        raise ApplicationError("There is no text to triage.", code="empty_text")
+    if len(text) > MAX_TEXT_CHARS:
+        raise ApplicationError(f"Text longer than {MAX_TEXT_CHARS} characters.", code="text_too_long")
+    intents = {intent.pk: intent for intent in Intent.objects.for_tenant(tenant).filter(active=True)}
+    by_name = {intent.name: intent for intent in intents.values()}
+    urgent = bool(URGENT.search(text))
+
+    def result(intent: Intent | None, confidence: float, candidates=()) -> TriageResult:
+        priority = intent.priority if intent else Ticket.Priority.NORMAL
+        if urgent:
+            priority = Ticket.Priority.URGENT
+        return TriageResult(
+            category=intent.name if intent else UNKNOWN,
+            priority=priority,
+            confidence=confidence,
+            clarification_needed=intent is None or confidence < CLARIFY_BELOW,
+            intent=intent,
+            candidates=list(candidates),
+        )
+
+    if HANDOFF.search(text) and HANDOFF_INTENT in by_name:
+        return result(by_name[HANDOFF_INTENT], 0.95)
+    try:
+        neighbours = _neighbours(tenant, text)
+    except EmbeddingError:
+        neighbours = []
+    if not neighbours:
+        return result(None, 0.0)
+    top_similarity = neighbours[0][1]
+    weights: dict[int, float] = {}
+    for intent_id, similarity in neighbours:
+        weights[intent_id] = weights.get(intent_id, 0.0) + math.exp((similarity - top_similarity) / TEMPERATURE)
+    total = sum(weights.values())
+    ranked = sorted(weights.items(), key=lambda item: -item[1])
+    best_id, best_weight = ranked[0]
+    confidence = best_weight / total
+    if top_similarity < MIN_SIMILARITY:
+        confidence *= 0.5  # like none of the examples: say so, whatever the vote
+    candidates = [(intents[i].name, round(w / total, 3)) for i, w in ranked if i in intents]
+    return result(intents.get(best_id), confidence, candidates)
