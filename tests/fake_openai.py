@@ -27,6 +27,7 @@ class FakeOpenAI:
     def __init__(self) -> None:
         self.requests: list[dict] = []
         self._failures: list[int] = []
+        self._replies: list[dict] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -48,6 +49,16 @@ class FakeOpenAI:
         with self._lock:
             self._failures.extend([status] * count)
 
+    def script(self, *replies: dict) -> None:
+        """Queue chat replies: {"content": str}, {"tool_calls": [{"name", "arguments"}]},
+        {"status": 429, "headers": {...}} for an error, {"delay": seconds} before answering."""
+        with self._lock:
+            self._replies.extend(replies)
+
+    def _next_reply(self) -> dict:
+        with self._lock:
+            return self._replies.pop(0) if self._replies else {"content": "ok"}
+
     def recover(self) -> None:
         with self._lock:
             self._failures.clear()
@@ -63,9 +74,11 @@ class FakeOpenAI:
             def log_message(self, *args):
                 pass
 
-            def _reply(self, status: int, body: dict) -> None:
+            def _reply(self, status: int, body: dict, headers: dict | None = None) -> None:
                 data = json.dumps(body).encode()
                 self.send_response(status)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -89,6 +102,54 @@ class FakeOpenAI:
                     usage = {"prompt_tokens": sum(len(t.split()) for t in texts), "total_tokens": 0}
                     self._reply(200, {"object": "list", "data": data, "model": payload["model"], "usage": usage})
                     return
+                if self.path.endswith("/chat/completions"):
+                    self._chat(payload)
+                    return
                 self._reply(404, {"error": {"message": f"no route {self.path}"}})
+
+            def _chat(self, payload: dict) -> None:
+                import time
+
+                reply = fake._next_reply()
+                if reply.get("delay"):
+                    time.sleep(reply["delay"])
+                if reply.get("status"):
+                    body = {"error": {"message": reply.get("message", "scripted error"), "type": "server_error"}}
+                    self._reply(reply["status"], body, reply.get("headers"))
+                    return
+                tool_calls = [
+                    {
+                        "id": f"call_{index}",
+                        "type": "function",
+                        "function": {
+                            "name": call["name"],
+                            "arguments": call["arguments"]
+                            if isinstance(call["arguments"], str)
+                            else json.dumps(call["arguments"]),
+                        },
+                    }
+                    for index, call in enumerate(reply.get("tool_calls", []))
+                ]
+                message = {"role": "assistant", "content": reply.get("content")}
+                if tool_calls:
+                    message["tool_calls"] = tool_calls
+                prompt_tokens = sum(len(str(m.get("content") or "").split()) for m in payload.get("messages", []))
+                self._reply(
+                    200,
+                    {
+                        "id": "chatcmpl-fake",
+                        "object": "chat.completion",
+                        "created": 0,
+                        "model": payload["model"],
+                        "choices": [
+                            {"index": 0, "message": message, "finish_reason": "tool_calls" if tool_calls else "stop"}
+                        ],
+                        "usage": {
+                            "prompt_tokens": prompt_tokens,
+                            "completion_tokens": len(str(reply.get("content") or "").split()) + 5 * len(tool_calls),
+                            "total_tokens": 0,
+                        },
+                    },
+                )
 
         return Handler

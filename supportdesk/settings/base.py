@@ -215,6 +215,25 @@ EMBEDDINGS_MAX_RETRIES = env_int("EMBEDDINGS_MAX_RETRIES", 2)
 KB_CANDIDATES = env_int("KB_CANDIDATES", 40)
 KB_HNSW_EF_SEARCH = env_int("KB_HNSW_EF_SEARCH", 200)
 
+# --------------------------------------------------------------------------- agents
+
+# The fallback chain of OpenAI-compatible LLMs; empty means the offline agent answers alone.
+LLM_TIMEOUT = float(env_int("LLM_TIMEOUT", 30))
+LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 3)
+LLM_PROVIDERS = [
+    {"name": name, "base_url": base_url, "api_key": api_key, "model": model}
+    for name, base_url, api_key, model in (
+        ("primary", env_str("LLM_BASE_URL"), env_str("LLM_API_KEY"), env_str("LLM_MODEL", "gpt-4o-mini")),
+        (
+            "fallback",
+            env_str("LLM_FALLBACK_BASE_URL"),
+            env_str("LLM_FALLBACK_API_KEY"),
+            env_str("LLM_FALLBACK_MODEL", "gpt-4o-mini"),
+        ),
+    )
+    if base_url or api_key
+]
+
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "support@localhost")
 

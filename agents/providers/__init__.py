@@ -1,0 +1,1 @@
+"""LLM providers: the OpenAI-compatible client, its circuit breaker, and the fallback chain."""
