@@ -1,0 +1,191 @@
+"""Writes to orders: cancellations, refunds, return labels, status changes.
+
+Money rules live here, whatever asked (the AI agent, staff, the API): only the order's own
+refundable amount, never twice for one idempotency key, above the store's limit only through
+a human review, returns only inside the return window.
+"""
+
+import secrets
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from orders.models import Order, Refund, ReturnLabel
+from supportdesk.errors import ApplicationError, Conflict, NotFound
+from tenants.models import AuditEvent, Tenant
+from tenants.services import audit_record
+
+CANCELLABLE = {Order.Status.PENDING, Order.Status.PAID}
+REFUNDABLE = {Order.Status.PAID, Order.Status.SHIPPED, Order.Status.DELIVERED, Order.Status.RETURNED}
+CENT = Decimal("0.01")
+
+
+def _actor(actor_user, actor_label: str) -> dict:
+    kind = AuditEvent.ActorKind.USER if actor_user is not None else AuditEvent.ActorKind.AGENT
+    return {"actor_kind": kind, "actor_user": actor_user, "actor_label": actor_label}
+
+
+def _locked(tenant: Tenant, order: Order) -> Order:
+    """The order row, locked for this transaction, and only if it is the tenant's."""
+    locked = Order.objects.select_for_update().filter(tenant=tenant, pk=order.pk).first()
+    if locked is None:
+        raise NotFound("No such order.")
+    return locked
+
+
+@transaction.atomic
+def order_cancel(
+    *, tenant: Tenant, order: Order, actor_user: AbstractBaseUser | None = None, actor_label: str = ""
+) -> Order:
+    order = _locked(tenant, order)
+    if order.status == Order.Status.CANCELLED:
+        return order  # asking twice is not an error
+    if order.status not in CANCELLABLE:
+        raise Conflict(
+            f"Order {order.number} is {order.get_status_display().lower()} and can no longer be cancelled.",
+            code="not_cancellable",
+            extra={"status": order.status},
+        )
+    previous = order.status
+    order.status = Order.Status.CANCELLED
+    order.save(update_fields=["status", "updated_at"])
+    audit_record(
+        tenant=tenant, verb="order.cancelled", target=order, data={"from": previous}, **_actor(actor_user, actor_label)
+    )
+    return order
+
+
+def refunded_total(*, order: Order) -> Decimal:
+    """What is refunded or promised: processed, approved and waiting-for-review refunds."""
+    counted = [Refund.Status.PROCESSED, Refund.Status.APPROVED, Refund.Status.PENDING_REVIEW]
+    return order.refunds.filter(status__in=counted).aggregate(total=Sum("amount"))["total"] or Decimal("0")
+
+
+@transaction.atomic
+def refund_request(
+    *,
+    tenant: Tenant,
+    order: Order,
+    amount: Decimal | None,
+    reason: str,
+    requested_by: str,
+    idempotency_key: str,
+    review_above: Decimal | None = None,
+    actor_user: AbstractBaseUser | None = None,
+) -> Refund:
+    """Refund ``amount`` (None: all that is left) of ``order``. Above the store's threshold (or a
+    lower ``review_above`` of the agent profile) the refund waits for review and nothing moves.
+    A repeated ``idempotency_key`` returns the first refund, whatever else changed."""
+    existing = Refund.objects.filter(tenant=tenant, idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    order = _locked(tenant, order)
+    if order.status not in REFUNDABLE:
+        raise Conflict(
+            f"Order {order.number} is {order.get_status_display().lower()}; there is nothing to refund.",
+            code="not_refundable",
+            extra={"status": order.status},
+        )
+    remaining = order.total - refunded_total(order=order)
+    if amount is None:
+        amount = remaining
+    amount = Decimal(amount).quantize(CENT)
+    if amount <= 0:
+        raise ApplicationError("A refund must be more than zero.", code="invalid_amount")
+    if amount > remaining:
+        raise Conflict(
+            f"Order {order.number} has {remaining} {order.currency} left to refund, less than {amount}.",
+            code="exceeds_refundable",
+            extra={"refundable": str(remaining)},
+        )
+    limit = (
+        tenant.refund_review_threshold if review_above is None else min(review_above, tenant.refund_review_threshold)
+    )
+    needs_review = amount > limit
+    refund = Refund.objects.create(
+        tenant=tenant,
+        order=order,
+        amount=amount,
+        reason=reason[:2000],
+        requested_by=requested_by,
+        requested_by_user=actor_user,
+        idempotency_key=idempotency_key,
+        status=Refund.Status.PENDING_REVIEW if needs_review else Refund.Status.PROCESSED,
+        processed_at=None if needs_review else timezone.now(),
+    )
+    if not needs_review and refunded_total(order=order) >= order.total:
+        order.status = Order.Status.REFUNDED
+        order.save(update_fields=["status", "updated_at"])
+    audit_record(
+        tenant=tenant,
+        verb="refund.pending_review" if needs_review else "refund.processed",
+        target=refund,
+        data={"order": order.number, "amount": str(amount), "limit": str(limit)},
+        **_actor(actor_user, requested_by),
+    )
+    return refund
+
+
+@transaction.atomic
+def return_label_create(
+    *,
+    tenant: Tenant,
+    order: Order,
+    carrier: str = "UPS",
+    actor_user: AbstractBaseUser | None = None,
+    actor_label: str = "",
+) -> ReturnLabel:
+    """A prepaid return label, only for a delivered order inside the store's return window.
+    Asking again returns the same label."""
+    order = _locked(tenant, order)
+    existing = order.return_labels.first()
+    if existing is not None:
+        return existing
+    if order.status != Order.Status.DELIVERED or order.delivered_at is None:
+        raise Conflict(
+            f"Order {order.number} is {order.get_status_display().lower()}; a return label is for delivered orders.",
+            code="not_returnable",
+            extra={"status": order.status},
+        )
+    days = (timezone.now() - order.delivered_at).days
+    if days > tenant.return_window_days:
+        raise Conflict(
+            f"Order {order.number} was delivered {days} days ago, outside the {tenant.return_window_days}-day "
+            "return window.",
+            code="outside_return_window",
+            extra={"delivered_days_ago": days, "window_days": tenant.return_window_days},
+        )
+    tracking = f"1Z{secrets.token_hex(8).upper()}"
+    label = ReturnLabel(tenant=tenant, order=order, carrier=carrier, tracking_number=tracking)
+    text = (
+        f"RETURN LABEL\n{tenant.name}\nOrder {order.number}\nCarrier {carrier}\nTracking {tracking}\n"
+        f"Ship to: {tenant.name} returns\n"
+    )
+    label.label_file.save(f"{order.number}-{tracking}.txt", ContentFile(text.encode()), save=False)
+    label.save()
+    audit_record(tenant=tenant, verb="return_label.created", target=label, data={"order": order.number},
+                 **_actor(actor_user, actor_label))  # fmt: skip
+    return label
+
+
+@transaction.atomic
+def order_status_update(*, tenant: Tenant, order: Order, status: str, actor_user: AbstractBaseUser) -> Order:
+    """Staff only: the caller checks the staff member's role; this records who did it."""
+    if status not in Order.Status.values:
+        raise ApplicationError(f"Unknown order status {status!r}.", code="invalid_status")
+    order = _locked(tenant, order)
+    previous = order.status
+    order.status = status
+    now = timezone.now()
+    if status == Order.Status.SHIPPED and order.shipped_at is None:
+        order.shipped_at = now
+    if status == Order.Status.DELIVERED and order.delivered_at is None:
+        order.delivered_at = now
+    order.save()
+    audit_record(tenant=tenant, verb="order.status_changed", target=order, data={"from": previous, "to": status},
+                 actor_kind=AuditEvent.ActorKind.USER, actor_user=actor_user)  # fmt: skip
+    return order

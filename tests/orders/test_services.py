@@ -1,0 +1,163 @@
+"""Money and order rules, enforced in the services whoever calls them."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from orders import services
+from orders.models import Order, Refund, ReturnLabel
+from supportdesk.errors import ApplicationError, Conflict, NotFound
+from tenants.models import AuditEvent
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+def big_order(tenant, **fields):
+    values = {"subtotal": D("1799.99"), "shipping_cost": D("0"), "tax": D("159.75"), "status": "delivered",
+              "delivered_at": timezone.now() - timedelta(days=3), **fields}  # fmt: skip
+    return f.OrderFactory(tenant=tenant, **values)
+
+
+def refund(tenant, order, amount, key="k1", **kwargs):
+    return services.refund_request(
+        tenant=tenant, order=order, amount=amount, reason="test", requested_by="ai", idempotency_key=key, **kwargs
+    )
+
+
+class TestCancel:
+    @pytest.mark.parametrize("status", ["pending", "paid"])
+    def test_pending_and_paid_orders_cancel(self, tenant, status):
+        order = f.OrderFactory(tenant=tenant, status=status)
+        assert services.order_cancel(tenant=tenant, order=order, actor_label="agent").status == "cancelled"
+        assert AuditEvent.objects.for_tenant(tenant).get(verb="order.cancelled").data == {"from": status}
+        assert services.order_cancel(tenant=tenant, order=order).status == "cancelled"  # twice is fine
+
+    @pytest.mark.parametrize("status", ["shipped", "delivered", "refunded", "returned"])
+    def test_later_orders_do_not(self, tenant, status):
+        order = f.OrderFactory(tenant=tenant, status=status)
+        with pytest.raises(Conflict, match="can no longer be cancelled") as error:
+            services.order_cancel(tenant=tenant, order=order)
+        assert error.value.code == "not_cancellable"
+        order.refresh_from_db()
+        assert order.status == status
+
+    def test_another_tenants_order_is_not_found(self, tenant, other_tenant):
+        order = f.OrderFactory(tenant=other_tenant, status="pending")
+        with pytest.raises(NotFound):
+            services.order_cancel(tenant=tenant, order=order)
+        order.refresh_from_db()
+        assert order.status == "pending"
+
+
+class TestRefund:
+    def test_under_the_limit_is_processed_at_once(self, tenant):
+        order = f.OrderFactory(tenant=tenant, status="delivered")  # total 113.40
+        result = refund(tenant, order, D("40"))
+        assert (result.status, result.amount) == (Refund.Status.PROCESSED, D("40.00"))
+        assert result.processed_at is not None
+        order.refresh_from_db()
+        assert order.status == "delivered"
+
+    def test_the_whole_rest_refunds_the_order(self, tenant):
+        order = f.OrderFactory(tenant=tenant, status="delivered")
+        refund(tenant, order, D("13.40"), key="a")
+        rest = refund(tenant, order, None, key="b")
+        assert rest.amount == D("100.00")
+        order.refresh_from_db()
+        assert order.status == "refunded"
+
+    def test_over_the_limit_waits_for_review_and_moves_no_money(self, tenant):
+        order = big_order(tenant)  # total 1959.74, threshold 500
+        result = refund(tenant, order, None)
+        assert (result.status, result.amount, result.processed_at) == (Refund.Status.PENDING_REVIEW, D("1959.74"), None)
+        order.refresh_from_db()
+        assert order.status == "delivered"
+        assert AuditEvent.objects.for_tenant(tenant).filter(verb="refund.pending_review").exists()
+
+    def test_a_profile_may_lower_the_limit_but_never_raise_it(self, tenant):
+        order = big_order(tenant)
+        assert refund(tenant, order, D("100"), key="a", review_above=D("50")).status == Refund.Status.PENDING_REVIEW
+        assert refund(tenant, order, D("600"), key="b", review_above=D("5000")).status == Refund.Status.PENDING_REVIEW
+        assert refund(tenant, order, D("20"), key="c", review_above=D("50")).status == Refund.Status.PROCESSED
+
+    def test_the_same_request_twice_refunds_once(self, tenant):
+        order = f.OrderFactory(tenant=tenant, status="delivered")
+        first = refund(tenant, order, D("40"), key="turn-7:refund")
+        again = refund(tenant, order, D("40"), key="turn-7:refund")
+        assert first.pk == again.pk
+        assert Refund.objects.filter(order=order).count() == 1
+
+    def test_never_more_than_was_paid_counting_pending_reviews(self, tenant):
+        order = big_order(tenant)
+        refund(tenant, order, D("1500"), key="a")  # waits for review, but is promised
+        with pytest.raises(Conflict, match=r"459\.74 USD left to refund") as error:
+            refund(tenant, order, D("500"), key="b")
+        assert error.value.code == "exceeds_refundable"
+        assert Refund.objects.filter(order=order).count() == 1
+
+    @pytest.mark.parametrize("status", ["pending", "cancelled", "refunded"])
+    def test_orders_without_payment_to_return_are_refused(self, tenant, status):
+        order = f.OrderFactory(tenant=tenant, status=status)
+        with pytest.raises(Conflict, match="nothing to refund"):
+            refund(tenant, order, D("10"))
+        assert not Refund.objects.exists()
+
+    @pytest.mark.parametrize("amount", [D("0"), D("-5")])
+    def test_zero_or_negative_amounts_are_refused(self, tenant, amount):
+        with pytest.raises(ApplicationError, match="more than zero"):
+            refund(tenant, f.OrderFactory(tenant=tenant, status="paid"), amount)
+
+    def test_another_tenants_order_cannot_be_refunded(self, tenant, other_tenant):
+        order = f.OrderFactory(tenant=other_tenant, status="delivered")
+        with pytest.raises(NotFound):
+            refund(tenant, order, D("10"))
+        assert not Refund.objects.exists()
+
+
+class TestReturnLabel:
+    def test_inside_the_window_a_label_is_made_once(self, tenant):
+        order = big_order(tenant, delivered_at=timezone.now() - timedelta(days=29))
+        label = services.return_label_create(tenant=tenant, order=order)
+        assert label.tracking_number.startswith("1Z") and label.label_file.read().startswith(b"RETURN LABEL")
+        assert services.return_label_create(tenant=tenant, order=order).pk == label.pk
+        assert ReturnLabel.objects.count() == 1
+
+    def test_outside_the_window_is_refused_with_the_reason(self, tenant):
+        order = big_order(tenant, delivered_at=timezone.now() - timedelta(days=45))
+        with pytest.raises(Conflict, match="delivered 45 days ago, outside the 30-day return window") as error:
+            services.return_label_create(tenant=tenant, order=order)
+        assert error.value.extra == {"delivered_days_ago": 45, "window_days": 30}
+        assert not ReturnLabel.objects.exists()
+
+    @pytest.mark.parametrize("status", ["pending", "paid", "shipped", "cancelled"])
+    def test_undelivered_orders_are_refused(self, tenant, status):
+        order = f.OrderFactory(tenant=tenant, status=status)
+        with pytest.raises(Conflict, match="a return label is for delivered orders"):
+            services.return_label_create(tenant=tenant, order=order)
+
+    def test_the_store_sets_the_window(self, tenant):
+        tenant.return_window_days = 60
+        tenant.save()
+        order = big_order(tenant, delivered_at=timezone.now() - timedelta(days=45))
+        assert services.return_label_create(tenant=tenant, order=order).order == order
+
+
+class TestStatusUpdate:
+    def test_staff_moves_an_order_and_it_is_recorded(self, tenant):
+        staff = f.UserFactory(staff=True)
+        order = f.OrderFactory(tenant=tenant, status="paid")
+        updated = services.order_status_update(tenant=tenant, order=order, status="shipped", actor_user=staff)
+        assert updated.status == "shipped" and updated.shipped_at is not None
+        event = AuditEvent.objects.for_tenant(tenant).get(verb="order.status_changed")
+        assert (event.actor_user, event.data) == (staff, {"from": "paid", "to": "shipped"})
+
+    def test_unknown_status_is_refused(self, tenant):
+        order = f.OrderFactory(tenant=tenant)
+        with pytest.raises(ApplicationError, match="Unknown order status 'lost'"):
+            services.order_status_update(tenant=tenant, order=order, status="lost", actor_user=f.UserFactory())
+        order.refresh_from_db()
+        assert order.status == Order.Status.PAID
