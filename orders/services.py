@@ -80,10 +80,12 @@ def refund_request(
     """Refund ``amount`` (None: all that is left) of ``order``. Above the store's threshold (or a
     lower ``review_above`` of the agent profile) the refund waits for review and nothing moves.
     A repeated ``idempotency_key`` returns the first refund, whatever else changed."""
+    # Lock the order first: a concurrent request with the same key waits here, then finds the
+    # refund the first one committed instead of racing it to the unique constraint.
+    order = _locked(tenant, order)
     existing = Refund.objects.filter(tenant=tenant, idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
-    order = _locked(tenant, order)
     if order.status not in REFUNDABLE:
         raise Conflict(
             f"Order {order.number} is {order.get_status_display().lower()}; there is nothing to refund.",

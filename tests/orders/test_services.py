@@ -161,3 +161,33 @@ class TestStatusUpdate:
             services.order_status_update(tenant=tenant, order=order, status="lost", actor_user=f.UserFactory())
         order.refresh_from_db()
         assert order.status == Order.Status.PAID
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_refunding_with_the_same_key_at_once_refund_once(tenant):
+    """A re-delivered task runs the same tool call twice, concurrently: one refund, no error."""
+    import threading
+
+    from django.db import connection
+
+    order = f.OrderFactory(tenant=tenant, status="delivered")
+    results, errors = [], []
+    barrier = threading.Barrier(2)
+
+    def attempt():
+        try:
+            barrier.wait()
+            results.append(refund(tenant, order, D("40"), key="turn-9:refund").pk)
+        except Exception as exc:  # the test reports any failure below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=attempt) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert len(set(results)) == 1
+    assert Refund.objects.filter(order=order).count() == 1
