@@ -1,0 +1,37 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from hitl.models import ReviewRequest
+from hitl.services import DEFAULT_SLA_MINUTES, review_request_create
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def create(tenant, **kwargs):
+    values = {"action": "process_refund", "payload": {"order": "ORD-1001", "amount": "1959.74"},
+              "summary": "Refund ORD-1001", "reason": "over the limit", "priority": "high", "category": "refund",
+              **kwargs}  # fmt: skip
+    return review_request_create(tenant=tenant, **values)
+
+
+def test_the_matching_policy_sets_the_sla_clock_and_queue(tenant):
+    f.EscalationPolicyFactory(tenant=tenant, category="refund", priority="high", sla_minutes=60, queue="billing")
+    before = timezone.now()
+    review = create(tenant)
+    assert review.queue == "billing" and review.status == ReviewRequest.Status.PENDING
+    assert before + timedelta(minutes=59) < review.due_at < timezone.now() + timedelta(minutes=61)
+
+
+def test_without_a_policy_a_default_clock_runs(tenant, other_tenant):
+    f.EscalationPolicyFactory(tenant=other_tenant, category="refund", priority="high", sla_minutes=5, queue="x")
+    review = create(tenant)
+    assert review.queue == "default"
+    assert review.due_at > timezone.now() + timedelta(minutes=DEFAULT_SLA_MINUTES - 1)
+
+
+def test_the_same_key_twice_queues_once(tenant):
+    assert create(tenant, idempotency_key="turn-3:refund").pk == create(tenant, idempotency_key="turn-3:refund").pk
+    assert ReviewRequest.objects.count() == 1
