@@ -91,6 +91,7 @@ class ToolCall(TenantScopedModel):
         DENIED = "denied", "Denied"
         NEEDS_REVIEW = "needs_review", "Sent for review"
         NEEDS_CONFIRMATION = "needs_confirmation", "Awaiting confirmation"
+        NEEDS_VERIFICATION = "needs_verification", "Awaiting identity check"
 
     run = models.ForeignKey(AgentRun, on_delete=models.CASCADE, related_name="tool_calls")
     tool = models.CharField(max_length=64)

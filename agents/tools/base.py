@@ -1,0 +1,44 @@
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from pydantic import BaseModel
+
+from agents.models import AgentProfile
+from conversations.models import Conversation, Customer
+from tenants.models import Tenant
+
+
+@dataclass
+class ToolContext:
+    """Who the agent acts for. ``verified`` comes from the channel (a signed widget token, a known
+    email or phone) or from a tool that checked order number and email, never from what the
+    shopper's text claims."""
+
+    tenant: Tenant
+    customer: Customer | None = None
+    verified: bool = False
+    conversation: Conversation | None = None
+    profile: AgentProfile | None = None
+    # Stable for one turn: tools derive idempotency keys from it, so a re-run turn acts once.
+    turn_key: str = ""
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    status: str  # one of agents.models.ToolCall.Status
+    data: dict[str, Any]
+    duration_ms: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+class Tool:
+    name: ClassVar[str]
+    description: ClassVar[str]
+    Arguments: ClassVar[type[BaseModel]]
+
+    def run(self, context: ToolContext, arguments: BaseModel) -> ToolResult:
+        raise NotImplementedError

@@ -1,0 +1,131 @@
+"""Tools that only read: orders (the shopper's own), stock, the knowledge base."""
+
+from pydantic import BaseModel, Field
+
+from agents.tools.base import Tool, ToolContext, ToolResult
+from conversations.models import Customer
+from knowledge.answers import grounded_answer
+from knowledge.search import search
+from orders import selectors as order_selectors
+from orders.models import Order, Product
+from supportdesk.errors import NotFound
+
+ORDER_NOT_VISIBLE = "I can only share orders placed with the email or phone you are verified with."
+
+
+def order_summary(order: Order) -> dict:
+    return {
+        "number": order.number,
+        "status": order.status,
+        "placed_at": order.placed_at.date().isoformat(),
+        "total": str(order.total),
+        "currency": order.currency,
+        "items": [
+            {"sku": i.sku, "name": i.name, "quantity": i.quantity, "unit_price": str(i.unit_price)}
+            for i in order.items.all()
+        ],
+        "carrier": order.carrier,
+        "tracking_number": order.tracking_number,
+        "shipped_at": order.shipped_at.date().isoformat() if order.shipped_at else None,
+        "delivered_at": order.delivered_at.date().isoformat() if order.delivered_at else None,
+    }
+
+
+class LookupOrderArguments(BaseModel):
+    order_number: str = Field(min_length=3, max_length=32, description="e.g. ORD-1002")
+    email: str | None = Field(default=None, max_length=254, description="Only for a shopper not yet verified.")
+
+
+class LookupOrder(Tool):
+    name = "lookup_order"
+    description = "Status, items, tracking and dates of one of the shopper's orders."
+    Arguments = LookupOrderArguments
+
+    def run(self, context: ToolContext, arguments: LookupOrderArguments) -> ToolResult:
+        try:
+            order = order_selectors.order_get_by_number(tenant=context.tenant, number=arguments.order_number)
+        except NotFound:
+            return ToolResult("error", {"message": f"No order {arguments.order_number.strip().upper()} was found."})
+        if context.verified and context.customer is not None:
+            if order.customer_id != context.customer.pk:
+                return ToolResult("denied", {"message": ORDER_NOT_VISIBLE})
+        elif not arguments.email:
+            return ToolResult("needs_verification", {"message": "Ask for the email address used for the order."})
+        elif (order.customer.email or "").lower() != arguments.email.strip().lower():
+            # Same answer as a missing order would leak which numbers exist; say what to do instead.
+            return ToolResult("denied", {"message": "That email does not match this order."})
+        else:
+            context.customer, context.verified = order.customer, True
+        return ToolResult("ok", {"order": order_summary(order)})
+
+
+class ListOrdersArguments(BaseModel):
+    limit: int = Field(default=5, ge=1, le=20)
+
+
+class ListOrders(Tool):
+    name = "list_orders"
+    description = "The verified shopper's most recent orders, newest first."
+    Arguments = ListOrdersArguments
+
+    def run(self, context: ToolContext, arguments: ListOrdersArguments) -> ToolResult:
+        if not (context.verified and isinstance(context.customer, Customer)):
+            return ToolResult("needs_verification", {"message": "Ask for an order number and the email used for it."})
+        orders = order_selectors.order_list_for_customer(tenant=context.tenant, customer_id=context.customer.pk)
+        return ToolResult("ok", {"orders": [order_summary(o) for o in orders[: arguments.limit]]})
+
+
+class CheckInventoryArguments(BaseModel):
+    query: str = Field(min_length=1, max_length=200, description="A SKU or a product name, e.g. RTX 4090")
+
+
+class CheckInventory(Tool):
+    name = "check_inventory"
+    description = "Stock per warehouse and price of a product, by SKU or by (fuzzy) name."
+    Arguments = CheckInventoryArguments
+
+    def run(self, context: ToolContext, arguments: CheckInventoryArguments) -> ToolResult:
+        from django.db.models import Q
+
+        query = arguments.query.strip()
+        products = order_selectors.product_list(tenant=context.tenant)
+        matches = list(products.filter(sku__iexact=query)[:1])
+        if not matches:
+            words = [w for w in query.replace("-", " ").split() if len(w) > 1]
+            condition = Q()
+            for word in words:
+                condition &= Q(name__icontains=word) | Q(sku__icontains=word)
+            matches = list(products.filter(condition)[:5]) if words else []
+        if not matches:
+            return ToolResult("error", {"message": f"No product matches {query!r}."})
+        return ToolResult("ok", {"products": [self._stock(p) for p in matches]})
+
+    @staticmethod
+    def _stock(product: Product) -> dict:
+        stock = {row.warehouse: row.quantity for row in product.stock.all()}
+        return {"sku": product.sku, "name": product.name, "price": str(product.price),
+                "in_stock": sum(stock.values()), "warehouses": stock}  # fmt: skip
+
+
+class SearchKnowledgeBaseArguments(BaseModel):
+    query: str = Field(min_length=1, max_length=500)
+
+
+class SearchKnowledgeBase(Tool):
+    name = "search_knowledge_base"
+    description = "The store's help articles: returns, refunds, shipping, warranty, compatibility and more."
+    Arguments = SearchKnowledgeBaseArguments
+
+    def run(self, context: ToolContext, arguments: SearchKnowledgeBaseArguments) -> ToolResult:
+        answer = grounded_answer(tenant=context.tenant, question=arguments.query)
+        passages = answer.passages if answer else search(tenant=context.tenant, query=arguments.query, k=3)
+        return ToolResult(
+            "ok",
+            {
+                "answer": answer.text if answer else None,
+                "article": {"title": answer.title, "link": answer.link} if answer else None,
+                "passages": [
+                    {"title": p.title, "heading": p.heading, "text": p.text, "link": p.link} for p in passages
+                ],
+            },
+        )
