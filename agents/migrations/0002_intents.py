@@ -9,6 +9,8 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("agents", "0001_initial"),
+        # The vector type comes from the extension knowledge's first migration creates.
+        ("knowledge", "0001_initial"),
         ("tenants", "0004_tenant_stale_articles"),
     ]
 
