@@ -1,7 +1,7 @@
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from agents.models import AgentProfile
 from conversations.models import Conversation, Customer
@@ -22,6 +22,11 @@ class ToolContext:
     # Stable for one turn: tools derive idempotency keys from it, so a re-run turn acts once.
     turn_key: str = ""
     facts: dict[str, Any] = field(default_factory=dict)
+    # The action the agent last proposed ({"tool", "arguments", "summary"}), and whether the
+    # shopper's latest message is an explicit yes to it. The engine sets both from the
+    # conversation; an acting tool runs only when they match what it is asked to do.
+    pending_action: dict[str, Any] | None = None
+    customer_confirmed: bool = False
 
 
 @dataclass(frozen=True)
@@ -33,6 +38,11 @@ class ToolResult:
     @property
     def ok(self) -> bool:
         return self.status == "ok"
+
+
+class ToolArguments(BaseModel):
+    # An argument the tool does not define (say "confirmed": true) is an error, not ignored.
+    model_config = ConfigDict(extra="forbid")
 
 
 class Tool:

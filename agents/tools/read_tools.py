@@ -1,8 +1,8 @@
 """Tools that only read: orders (the shopper's own), stock, the knowledge base."""
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from agents.tools.base import Tool, ToolContext, ToolResult
+from agents.tools.base import Tool, ToolArguments, ToolContext, ToolResult
 from conversations.models import Customer
 from knowledge.answers import grounded_answer
 from knowledge.search import search
@@ -31,7 +31,7 @@ def order_summary(order: Order) -> dict:
     }
 
 
-class LookupOrderArguments(BaseModel):
+class LookupOrderArguments(ToolArguments):
     order_number: str = Field(min_length=3, max_length=32, description="e.g. ORD-1002")
     email: str | None = Field(default=None, max_length=254, description="Only for a shopper not yet verified.")
 
@@ -59,7 +59,7 @@ class LookupOrder(Tool):
         return ToolResult("ok", {"order": order_summary(order)})
 
 
-class ListOrdersArguments(BaseModel):
+class ListOrdersArguments(ToolArguments):
     limit: int = Field(default=5, ge=1, le=20)
 
 
@@ -75,7 +75,7 @@ class ListOrders(Tool):
         return ToolResult("ok", {"orders": [order_summary(o) for o in orders[: arguments.limit]]})
 
 
-class CheckInventoryArguments(BaseModel):
+class CheckInventoryArguments(ToolArguments):
     query: str = Field(min_length=1, max_length=200, description="A SKU or a product name, e.g. RTX 4090")
 
 
@@ -107,7 +107,7 @@ class CheckInventory(Tool):
                 "in_stock": sum(stock.values()), "warehouses": stock}  # fmt: skip
 
 
-class SearchKnowledgeBaseArguments(BaseModel):
+class SearchKnowledgeBaseArguments(ToolArguments):
     query: str = Field(min_length=1, max_length=500)
 
 

@@ -3,12 +3,22 @@ import time
 
 from pydantic import ValidationError
 
+from agents.tools.action_tools import CancelOrder, CreateReturnLabel, ProcessRefund
 from agents.tools.base import Tool, ToolContext, ToolResult
 from agents.tools.read_tools import CheckInventory, ListOrders, LookupOrder, SearchKnowledgeBase
 from supportdesk.errors import ApplicationError
 
 TOOLS: dict[str, Tool] = {
-    tool.name: tool for tool in (LookupOrder(), ListOrders(), CheckInventory(), SearchKnowledgeBase())
+    tool.name: tool
+    for tool in (
+        LookupOrder(),
+        ListOrders(),
+        CheckInventory(),
+        SearchKnowledgeBase(),
+        CancelOrder(),
+        ProcessRefund(),
+        CreateReturnLabel(),
+    )
 }
 
 

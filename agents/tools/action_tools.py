@@ -1,0 +1,137 @@
+"""Tools that change things. Each states what it will do and waits for the shopper's explicit
+yes before acting (``needs_confirmation``); the engine, not the model, decides what counts as
+that yes. Authorization and money rules live in ``orders.services`` and are enforced there."""
+
+from decimal import Decimal
+
+from pydantic import Field
+
+from agents.tools.base import Tool, ToolArguments, ToolContext, ToolResult
+from hitl.services import review_request_create
+from orders import selectors as order_selectors
+from orders import services as order_services
+from orders.models import Order, Refund
+from supportdesk.errors import ApplicationError, NotFound
+
+
+def _own_order(context: ToolContext, number: str) -> Order | ToolResult:
+    """The order, if it is the verified shopper's; otherwise the result to return instead."""
+    if not (context.verified and context.customer is not None):
+        return ToolResult("needs_verification", {"message": "Ask for the order number and the email used for it."})
+    try:
+        order = order_selectors.order_get_by_number(tenant=context.tenant, number=number)
+    except NotFound:
+        return ToolResult("error", {"message": f"No order {number.strip().upper()} was found."})
+    if order.customer_id != context.customer.pk:
+        return ToolResult("denied", {"message": "I can only act on orders placed by you."})
+    return order
+
+
+def _confirmed(context: ToolContext, tool: str, arguments: dict) -> bool:
+    pending = context.pending_action or {}
+    return context.customer_confirmed and pending.get("tool") == tool and pending.get("arguments") == arguments
+
+
+def _ask(tool: str, arguments: dict, summary: str) -> ToolResult:
+    return ToolResult(
+        "needs_confirmation",
+        {
+            "message": f"{summary} Shall I go ahead? Please reply yes to confirm.",
+            "pending_action": {"tool": tool, "arguments": arguments, "summary": summary},
+        },
+    )
+
+
+class OrderNumberArguments(ToolArguments):
+    order_number: str = Field(min_length=3, max_length=32)
+
+
+class CancelOrder(Tool):
+    name = "cancel_order"
+    description = "Cancel one of the shopper's orders that has not shipped (pending or paid). Asks to confirm first."
+    Arguments = OrderNumberArguments
+
+    def run(self, context: ToolContext, arguments: OrderNumberArguments) -> ToolResult:
+        order = _own_order(context, arguments.order_number)
+        if isinstance(order, ToolResult):
+            return order
+        if order.status not in order_services.CANCELLABLE:
+            return ToolResult(
+                "error", {"message": f"Order {order.number} is {order.status} and can no longer be cancelled."}
+            )
+        args = {"order_number": order.number}
+        if not _confirmed(context, self.name, args):
+            return _ask(self.name, args, f"I will cancel order {order.number} ({order.total} {order.currency}).")
+        order = order_services.order_cancel(tenant=context.tenant, order=order, actor_label="ai agent")
+        return ToolResult("ok", {"message": f"Order {order.number} is cancelled.", "status": order.status})
+
+
+class RefundArguments(ToolArguments):
+    order_number: str = Field(min_length=3, max_length=32)
+    amount: Decimal | None = Field(default=None, gt=0, max_digits=12, decimal_places=2,
+                                   description="Leave out for everything still refundable.")  # fmt: skip
+    reason: str = Field(default="", max_length=500)
+
+
+class ProcessRefund(Tool):
+    name = "process_refund"
+    description = (
+        "Refund all or part of one of the shopper's orders. Above the store's limit it goes to a human "
+        "reviewer instead. Asks to confirm first."
+    )
+    Arguments = RefundArguments
+
+    def run(self, context: ToolContext, arguments: RefundArguments) -> ToolResult:
+        order = _own_order(context, arguments.order_number)
+        if isinstance(order, ToolResult):
+            return order
+        refundable = order.total - order_services.refunded_total(order=order)
+        amount = (arguments.amount or refundable).quantize(Decimal("0.01"))
+        args = {"order_number": order.number, "amount": str(amount)}
+        if not _confirmed(context, self.name, args):
+            return _ask(self.name, args, f"I will refund {amount} {order.currency} for order {order.number}.")
+        profile_limit = context.profile.refund_auto_approve_limit if context.profile else None
+        key = f"{context.turn_key}:refund:{order.number}:{amount}"
+        try:
+            refund = order_services.refund_request(
+                tenant=context.tenant, order=order, amount=amount, reason=arguments.reason or "requested in chat",
+                requested_by=Refund.RequestedBy.AI, idempotency_key=key, review_above=profile_limit,
+            )  # fmt: skip
+        except ApplicationError as exc:
+            return ToolResult("error", {"message": exc.message, "code": exc.code})
+        if refund.status == Refund.Status.PENDING_REVIEW:
+            review_request_create(
+                tenant=context.tenant, action=self.name, payload={**args, "refund_id": refund.pk},
+                summary=f"Refund {amount} {order.currency} on {order.number}",
+                reason=f"Above the store's {context.tenant.refund_review_threshold} {order.currency} limit.",
+                priority="high", category="refund", idempotency_key=key, requested_by="ai agent",
+                conversation=context.conversation,
+            )  # fmt: skip
+            return ToolResult(
+                "needs_review",
+                {"message": f"A refund of {amount} {order.currency} for {order.number} is above what I can approve; "
+                            "a member of our team will review it, usually within one business day.",
+                 "refund_status": refund.status},
+            )  # fmt: skip
+        return ToolResult("ok", {"message": f"Refunded {amount} {order.currency} for {order.number}.",
+                                 "refund_status": refund.status})  # fmt: skip
+
+
+class CreateReturnLabel(Tool):
+    name = "create_return_label"
+    description = "A prepaid return label for a delivered order inside the return window. Asks to confirm first."
+    Arguments = OrderNumberArguments
+
+    def run(self, context: ToolContext, arguments: OrderNumberArguments) -> ToolResult:
+        order = _own_order(context, arguments.order_number)
+        if isinstance(order, ToolResult):
+            return order
+        args = {"order_number": order.number}
+        if not _confirmed(context, self.name, args):
+            return _ask(self.name, args, f"I will create a prepaid return label for order {order.number}.")
+        try:
+            label = order_services.return_label_create(tenant=context.tenant, order=order, actor_label="ai agent")
+        except ApplicationError as exc:
+            return ToolResult("error", {"message": exc.message, "code": exc.code})
+        return ToolResult("ok", {"message": f"Your return label for {order.number} is ready.",
+                                 "carrier": label.carrier, "tracking_number": label.tracking_number})  # fmt: skip
