@@ -5,6 +5,7 @@ from pydantic import ValidationError
 
 from agents.tools.action_tools import CancelOrder, CreateReturnLabel, ProcessRefund
 from agents.tools.base import Tool, ToolContext, ToolResult
+from agents.tools.handoff_tools import EscalateToHuman, SaveCustomerInfo
 from agents.tools.read_tools import CheckInventory, ListOrders, LookupOrder, SearchKnowledgeBase
 from supportdesk.errors import ApplicationError
 
@@ -18,6 +19,8 @@ TOOLS: dict[str, Tool] = {
         CancelOrder(),
         ProcessRefund(),
         CreateReturnLabel(),
+        SaveCustomerInfo(),
+        EscalateToHuman(),
     )
 }
 

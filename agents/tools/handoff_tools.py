@@ -1,0 +1,57 @@
+"""Tools about the shopper and the conversation itself: remember facts, hand off to a human."""
+
+from typing import Literal
+
+from pydantic import Field
+
+from agents.tools.base import Tool, ToolArguments, ToolContext, ToolResult
+from conversations import services as conversation_services
+
+
+class CustomerInfoArguments(ToolArguments):
+    name: str | None = Field(default=None, max_length=200)
+    issue_type: str | None = Field(default=None, max_length=100)
+    severity: Literal["low", "medium", "high", "critical"] | None = None
+    order_number: str | None = Field(default=None, max_length=32)
+
+
+class SaveCustomerInfo(Tool):
+    name = "save_customer_info"
+    description = "Remember facts the shopper gave: name, issue type, severity, order number."
+    Arguments = CustomerInfoArguments
+
+    def run(self, context: ToolContext, arguments: CustomerInfoArguments) -> ToolResult:
+        if context.customer is None:
+            return ToolResult("error", {"message": "There is no customer record for this conversation yet."})
+        facts = arguments.model_dump(exclude_none=True)
+        if not facts:
+            return ToolResult("error", {"message": "Nothing to save."})
+        customer = conversation_services.customer_facts_save(
+            tenant=context.tenant, customer=context.customer, facts=facts
+        )
+        return ToolResult("ok", {"saved": sorted(facts), "customer": customer.extracted_data})
+
+
+class EscalateArguments(ToolArguments):
+    reason: str = Field(min_length=3, max_length=500)
+    priority: Literal["low", "normal", "high", "urgent"] = "high"
+    order_number: str | None = Field(default=None, max_length=32)
+
+
+class EscalateToHuman(Tool):
+    name = "escalate_to_human"
+    description = "Hand the conversation to the human support team with the reason; they answer here."
+    Arguments = EscalateArguments
+
+    def run(self, context: ToolContext, arguments: EscalateArguments) -> ToolResult:
+        if context.customer is None:
+            return ToolResult("error", {"message": "There is no customer record for this conversation yet."})
+        ticket = conversation_services.ticket_escalate(
+            tenant=context.tenant, customer=context.customer, conversation=context.conversation,
+            reason=arguments.reason, priority=arguments.priority, order_number=arguments.order_number or "",
+        )  # fmt: skip
+        return ToolResult(
+            "ok",
+            {"message": "I've passed this to our support team; a person will reply here as soon as they can.",
+             "ticket_id": ticket.pk, "priority": ticket.priority},
+        )  # fmt: skip

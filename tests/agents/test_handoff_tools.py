@@ -1,0 +1,56 @@
+import pytest
+
+from agents.tools import ToolContext, execute
+from conversations.models import Conversation, Ticket
+from conversations.services import customer_facts_save
+from supportdesk.errors import ApplicationError, NotFound
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def test_asking_for_a_human_opens_a_ticket_and_takes_the_ai_off(tenant):
+    conversation = f.ConversationFactory(tenant=tenant)
+    context = ToolContext(tenant=tenant, customer=conversation.customer, conversation=conversation)
+    args = {"reason": "Shopper asked for a person about a damaged case", "order_number": "ORD-1004"}
+    result = execute(context, "escalate_to_human", args)
+    assert result.status == "ok" and "a person will reply here" in result.data["message"]
+    ticket = Ticket.objects.get()
+    assert (ticket.status, ticket.priority, ticket.order_number) == ("open", "high", "ORD-1004")
+    conversation.refresh_from_db()
+    assert conversation.handled_by == Conversation.HandledBy.HUMAN
+    # Escalating again reuses the conversation's ticket.
+    execute(context, "escalate_to_human", {"reason": "Still waiting", "priority": "urgent"})
+    assert Ticket.objects.get().priority == "urgent"
+
+
+def test_bad_escalations_are_refused(tenant):
+    conversation = f.ConversationFactory(tenant=tenant)
+    context = ToolContext(tenant=tenant, customer=conversation.customer, conversation=conversation)
+    assert execute(context, "escalate_to_human", {"reason": "x", "priority": "asap"}).status == "error"
+    assert execute(ToolContext(tenant=tenant), "escalate_to_human", {"reason": "help me"}).status == "error"
+    assert not Ticket.objects.exists()
+
+
+def test_customer_facts_are_typed_and_merged(tenant):
+    customer = f.CustomerFactory(tenant=tenant, name="")
+    context = ToolContext(tenant=tenant, customer=customer)
+    result = execute(context, "save_customer_info", {"name": "Alex", "severity": "high", "order_number": "ORD-1001"})
+    assert result.status == "ok"
+    execute(context, "save_customer_info", {"issue_type": "dead on arrival"})
+    customer.refresh_from_db()
+    assert customer.name == "Alex"
+    assert customer.extracted_data == {
+        "name": "Alex", "severity": "high", "order_number": "ORD-1001", "issue_type": "dead on arrival"
+    }  # fmt: skip
+    assert execute(context, "save_customer_info", {"severity": "meh"}).status == "error"
+    assert execute(context, "save_customer_info", {"password": "x"}).status == "error"
+    assert execute(context, "save_customer_info", {}).status == "error"
+
+
+def test_facts_cannot_be_saved_on_another_tenants_customer(tenant, other_tenant):
+    theirs = f.CustomerFactory(tenant=other_tenant)
+    with pytest.raises(NotFound):
+        customer_facts_save(tenant=tenant, customer=theirs, facts={"name": "x"})
+    with pytest.raises(ApplicationError, match="Unknown customer fields: password"):
+        customer_facts_save(tenant=other_tenant, customer=theirs, facts={"password": "x"})
