@@ -12,9 +12,3 @@ def agent_profile_list_active(*, tenant: Tenant) -> QuerySet[AgentProfile]:
 
 def agent_run_list(*, tenant: Tenant, conversation_id: int) -> QuerySet[AgentRun]:
     return AgentRun.objects.for_tenant(tenant).filter(conversation_id=conversation_id).prefetch_related("tool_calls")
-
-
-def intent_list(*, tenant: Tenant):
-    from agents.models import Intent
-
-    return Intent.objects.for_tenant(tenant).select_related("target_profile")

@@ -105,10 +105,14 @@ class WidgetKeyAdmin(TenantScopedAdmin):
     readonly_fields = ["public_key", "secret", "created_at"]
 
     def save_model(self, request, obj, form, change):
-        if not change:
-            for field, value in services.widget_key_generate_values().items():
-                setattr(obj, field, value)
-        super().save_model(request, obj, form, change)
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # New keys go through the service: generated key and secret, and an audit event.
+        created = services.widget_key_create(
+            tenant=obj.tenant, name=obj.name, allowed_origins=list(obj.allowed_origins), created_by=request.user
+        )
+        obj.pk, obj.public_key, obj.secret = created.pk, created.public_key, created.secret
 
 
 @admin.register(AuditEvent)

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from django.contrib.auth.models import AbstractBaseUser
 
 from supportdesk.errors import NotFound
-from tenants.models import ApiKey, AuditEvent, Membership, Tenant
+from tenants.models import Membership, Tenant
 
 Role = Membership.Role
 ALL_ROLES = frozenset(Role.values)
@@ -27,22 +27,3 @@ def tenant_ids_for_user(*, user: AbstractBaseUser, roles: Iterable[str] = ALL_RO
             "tenant_id", flat=True
         )
     )
-
-
-def membership_role(*, user: AbstractBaseUser, tenant: Tenant | int) -> str | None:
-    if not user.is_authenticated:
-        return None
-    return Membership.objects.filter(user=user, tenant=tenant).values_list("role", flat=True).first()
-
-
-def api_key_list(*, tenant: Tenant):
-    return ApiKey.objects.for_tenant(tenant).order_by("-created_at")
-
-
-def audit_event_list(*, tenant: Tenant, target_type: str | None = None, target_id: str | None = None):
-    events = AuditEvent.objects.for_tenant(tenant)
-    if target_type:
-        events = events.filter(target_type=target_type)
-    if target_id:
-        events = events.filter(target_id=str(target_id))
-    return events

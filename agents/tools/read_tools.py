@@ -88,7 +88,7 @@ class CheckInventory(Tool):
         from django.db.models import Q
 
         query = arguments.query.strip()
-        products = order_selectors.product_list(tenant=context.tenant)
+        products = order_selectors.product_list(tenant=context.tenant).prefetch_related("stock")
         matches = list(products.filter(sku__iexact=query)[:1])
         if not matches:
             words = [w for w in query.replace("-", " ").split() if len(w) > 1]

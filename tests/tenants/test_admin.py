@@ -239,3 +239,16 @@ def test_store_staff_see_inline_rows_and_managers_edit_them(client, tenant):
     formsets = client.get(url(Order, "change", item.order.pk)).context["inline_admin_formsets"]
     items = next(f for f in formsets if f.formset.model is type(item))
     assert items.has_change_permission is True
+
+
+@pytest.mark.django_db
+def test_a_widget_key_added_in_the_admin_gets_a_key_a_secret_and_an_audit_event(client, tenant):
+    from tenants.models import WidgetKey
+
+    client.force_login(staff_of(tenant, Membership.Role.OWNER))
+    data = {"tenant": tenant.pk, "name": "Storefront", "allowed_origins": "https://shop.example", "active": "on"}
+    assert client.post(url(WidgetKey, "add"), data).status_code == 302
+    key = WidgetKey.objects.get()
+    assert key.public_key.startswith("pk_") and len(key.secret) >= 32
+    assert key.allowed_origins == ["https://shop.example"]
+    assert AuditEvent.objects.for_tenant(tenant).filter(verb="widget_key.created", target_id=str(key.pk)).exists()
