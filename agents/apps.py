@@ -3,3 +3,10 @@ from django.apps import AppConfig
 
 class AgentsConfig(AppConfig):
     name = "agents"
+
+    def ready(self) -> None:
+        # conversations sits below agents: it calls back through its hook registry.
+        from agents.scheduling import turn_schedule
+        from conversations import hooks
+
+        hooks.on_message_received(turn_schedule)

@@ -60,6 +60,9 @@ class AgentRun(TenantScopedModel):
 
     conversation = models.ForeignKey("conversations.Conversation", on_delete=models.CASCADE, related_name="+")
     profile = models.ForeignKey(AgentProfile, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")
+    # The conversation and its last inbound message: a re-run of the same turn shares the key,
+    # and tools derive idempotency keys from it, so nothing is done twice.
+    turn_key = models.CharField(max_length=64, db_index=True, blank=True)
     provider = models.CharField(max_length=50)
     model = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RUNNING, db_index=True)
@@ -68,6 +71,7 @@ class AgentRun(TenantScopedModel):
     tokens_in = models.PositiveIntegerField(default=0)
     tokens_out = models.PositiveIntegerField(default=0)
     cost = models.DecimalField(max_digits=12, decimal_places=6, default=Decimal("0"))
+    triage = models.JSONField(default=dict, blank=True)
     flags = models.JSONField(default=list, blank=True, help_text="e.g. prompt_injection_suspected")
     error = models.TextField(blank=True)
 

@@ -66,6 +66,14 @@ class Conversation(TenantScopedModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     last_message_at = models.DateTimeField(null=True, blank=True)
+    # Proven by the channel (a signed widget token, the email or phone it came from) or by the
+    # agent checking an order number with its email; never by what the shopper's text claims.
+    customer_verified = models.BooleanField(default=False)
+    # The last inbound message an agent turn has answered: a turn answers everything after it.
+    answered_through_id = models.BigIntegerField(default=0)
+    # What the agent carries between turns: a proposed action awaiting an explicit yes, the
+    # slot it asked for, how often it asked to clarify, the order being discussed.
+    agent_state = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-last_message_at", "-id"]
@@ -152,6 +160,8 @@ class Ticket(TenantScopedModel):
     severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.LOW)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
     order_number = models.CharField(max_length=32, blank=True, db_index=True)
+    triage_confidence = models.FloatField(null=True, blank=True)
+    clarification_needed = models.BooleanField(default=False)
     sla_due_at = models.DateTimeField(null=True, blank=True)
     first_response_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)

@@ -1,9 +1,15 @@
-"""Writes to customers, conversations and tickets."""
+"""Writes to customers, conversations, messages and tickets."""
 
-from django.db import transaction
+import re
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from conversations.models import Conversation, Customer, Ticket
+from conversations import hooks
+from conversations.events import event_publish, message_event
+from conversations.models import Channel, Conversation, Customer, Message, Ticket
+from conversations.selectors import customer_find
 from supportdesk.errors import ApplicationError, NotFound
 from tenants.models import AuditEvent, Tenant
 from tenants.services import audit_record
@@ -67,3 +73,208 @@ def ticket_escalate(
         data={"reason": reason[:500], "at": timezone.now().isoformat()},
     )
     return ticket
+
+
+MAX_MESSAGE_CHARS = 4000
+# C0/C1 control characters except tab and newline, and the Unicode bidi overrides that can
+# make text read differently from what it is.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+OPEN_STATUSES = (Conversation.Status.OPEN, Conversation.Status.PENDING)
+
+
+def message_text_clean(body: str) -> str:
+    """Strip control characters and surrounding blank space; refuse empty or oversized text."""
+    text = CONTROL_CHARS.sub("", (body or "").replace("\r\n", "\n")).strip()
+    if not text:
+        raise ApplicationError("The message is empty.", code="empty_message")
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise ApplicationError(
+            f"The message is {len(text)} characters long; the limit is {MAX_MESSAGE_CHARS}. "
+            "Please shorten it or split it into several messages.",
+            code="message_too_long",
+            extra={"limit": MAX_MESSAGE_CHARS, "length": len(text)},
+        )
+    return text
+
+
+@dataclass(frozen=True)
+class Received:
+    message: Message
+    created: bool  # False when the provider id was seen before: a retried delivery
+
+
+def _customer_resolve(*, tenant: Tenant, email: str, phone: str, name: str) -> Customer:
+    customer = customer_find(tenant=tenant, email=email, phone=phone)
+    if customer is not None:
+        return customer
+    try:
+        with transaction.atomic():
+            return Customer.objects.create(tenant=tenant, email=email.strip(), phone=phone.strip(), name=name[:200])
+    except IntegrityError:  # created by a concurrent message a moment ago
+        return customer_find(tenant=tenant, email=email, phone=phone)
+
+
+def message_receive(
+    *,
+    tenant: Tenant,
+    channel: str,
+    body: str,
+    customer: Customer | None = None,
+    email: str = "",
+    phone: str = "",
+    name: str = "",
+    conversation: Conversation | None = None,
+    provider_message_id: str = "",
+    verified: bool = False,
+    metadata: dict | None = None,
+    schedule_turn: bool = True,
+) -> Received:
+    """Store a shopper's message, commit it, and only then tell the rest of the system (the live
+    feed, the agent's turn scheduler). A repeated ``provider_message_id`` returns the stored
+    message and stores nothing new.
+
+    The customer is the one given, else found by email or phone within the tenant, else created.
+    The message joins ``conversation`` or the customer's open conversation on this channel.
+    ``verified`` says the channel proved who the shopper is (a signed widget token; for email
+    and SMS, the address or number it came from)."""
+    if channel not in Channel.values:
+        raise ApplicationError(f"Unknown channel {channel!r}.", code="invalid_channel")
+    text = message_text_clean(body)
+    provider_message_id = (provider_message_id or "").strip()[:255]
+    if provider_message_id:
+        seen = Message.objects.for_tenant(tenant).filter(provider_message_id=provider_message_id).first()
+        if seen is not None:
+            return Received(seen, created=False)
+    if customer is not None and customer.tenant_id != tenant.pk:
+        raise NotFound("No such customer.")
+    if conversation is not None and conversation.tenant_id != tenant.pk:
+        raise NotFound("No such conversation.")
+    try:
+        with transaction.atomic():
+            if customer is None:
+                customer = (
+                    conversation.customer
+                    if conversation is not None
+                    else _customer_resolve(tenant=tenant, email=email, phone=phone, name=name)
+                )
+            message = _message_store(
+                tenant=tenant, customer=customer, conversation=conversation, channel=channel, text=text,
+                provider_message_id=provider_message_id, verified=verified, metadata=metadata or {},
+            )  # fmt: skip
+    except IntegrityError:
+        # The same provider id committed by a concurrent delivery between our check and insert.
+        seen = Message.objects.for_tenant(tenant).filter(provider_message_id=provider_message_id).first()
+        if provider_message_id and seen is not None:
+            return Received(seen, created=False)
+        raise
+    # After commit (at once when no outer transaction is open): nobody hears of a message
+    # that could still roll back.
+    event_publish(
+        tenant_id=tenant.pk, conversation_id=message.conversation_id, kind="message.created",
+        data=message_event(message),
+    )  # fmt: skip
+    if schedule_turn:
+        transaction.on_commit(lambda: hooks.message_received(message))
+    return Received(message, created=True)
+
+
+def _message_store(
+    *, tenant, customer, conversation, channel, text, provider_message_id, verified, metadata
+) -> Message:
+    if conversation is None:
+        conversation = (
+            Conversation.objects.for_tenant(tenant)
+            .filter(customer=customer, channel=channel, status__in=OPEN_STATUSES)
+            .order_by("-last_message_at", "-id")
+            .first()
+        )
+    if conversation is None:
+        conversation = Conversation.objects.create(
+            tenant=tenant, customer=customer, channel=channel, subject=text.splitlines()[0][:120]
+        )
+    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    now = timezone.now()
+    conversation.last_message_at = now
+    fields = ["last_message_at", "updated_at"]
+    if conversation.status not in OPEN_STATUSES:
+        conversation.status = Conversation.Status.OPEN  # a shopper writing again reopens it
+        fields.append("status")
+    if verified and not conversation.customer_verified:
+        conversation.customer_verified = True
+        fields.append("customer_verified")
+    conversation.save(update_fields=fields)
+    return Message.objects.create(
+        tenant=tenant, conversation=conversation, direction=Message.Direction.INBOUND, channel=channel,
+        sender_kind=Message.SenderKind.CUSTOMER, body=text, provider_message_id=provider_message_id,
+        metadata=metadata,
+    )  # fmt: skip
+
+
+def message_reply_create(
+    *,
+    conversation: Conversation,
+    body: str,
+    sender_kind: str = Message.SenderKind.AI,
+    channel: str | None = None,
+    metadata: dict | None = None,
+) -> Message:
+    """An outbound message in the conversation, pushed live after commit. Call inside the
+    transaction that records why it was sent."""
+    message = Message.objects.create(
+        tenant_id=conversation.tenant_id, conversation=conversation, direction=Message.Direction.OUTBOUND,
+        channel=channel or conversation.channel, sender_kind=sender_kind, body=body, metadata=metadata or {},
+    )  # fmt: skip
+    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
+    event_publish(
+        tenant_id=conversation.tenant_id, conversation_id=conversation.pk, kind="message.created",
+        data=message_event(message),
+    )  # fmt: skip
+    return message
+
+
+def ticket_triage_save(
+    *, conversation: Conversation, category: str, priority: str, confidence: float, clarification_needed: bool
+) -> Ticket:
+    """The conversation's ticket (created on its first turn) carries the latest triage. A
+    confident category is not replaced by an unsure one, and priority only goes up."""
+    ticket = conversation.tickets.order_by("-created_at").first()
+    if ticket is None:
+        ticket = Ticket(
+            tenant_id=conversation.tenant_id, customer_id=conversation.customer_id, conversation=conversation,
+            subject=(conversation.subject or "Conversation")[:255],
+        )  # fmt: skip
+    ranks = {value: index for index, value in enumerate(Ticket.Priority.values)}
+    if not ticket.category or not clarification_needed or ticket.clarification_needed:
+        ticket.category = category
+        ticket.triage_confidence = confidence
+        ticket.clarification_needed = clarification_needed
+    if ticket.pk is None or ranks.get(priority, 0) > ranks.get(ticket.priority, 0):
+        ticket.priority = priority
+    ticket.save()
+    return ticket
+
+
+def followup_send(*, conversation: Conversation, channel: str, body: str) -> Message:
+    """Answer the shopper on another channel (email or SMS): the message joins their open
+    conversation there (or a new one) and is delivered after commit."""
+    from conversations.delivery import message_deliver
+
+    customer = conversation.customer
+    address = {Channel.EMAIL: customer.email, Channel.SMS: customer.phone}.get(channel)
+    if address is None:
+        raise ApplicationError("Follow-ups go by email or SMS.", code="invalid_channel")
+    if not address:
+        raise ApplicationError(f"There is no {Channel(channel).label.lower()} address on file.", code="no_address")
+    text = message_text_clean(body)
+    with transaction.atomic():
+        target = (
+            Conversation.objects.for_tenant(conversation.tenant_id)
+            .filter(customer=customer, channel=channel, status__in=OPEN_STATUSES)
+            .order_by("-last_message_at", "-id")
+            .first()
+        ) or Conversation.objects.create(
+            tenant_id=conversation.tenant_id, customer=customer, channel=channel, subject=conversation.subject,
+        )  # fmt: skip
+        message = message_reply_create(conversation=target, body=text, metadata={"followup_of": conversation.pk})
+        transaction.on_commit(lambda: message_deliver(message))
+    return message

@@ -10,9 +10,11 @@ or model is visible and ``kb_reembed`` knows what to redo.
 """
 
 import threading
+from collections import OrderedDict
 from functools import lru_cache
 from typing import Protocol
 
+import numpy as np
 from django.conf import settings
 
 from knowledge.models import EMBEDDING_DIMENSIONS
@@ -34,11 +36,15 @@ class EmbeddingProvider(Protocol):
 
 class LocalE5Provider:
     identity = "local:multilingual-e5-small-q4"
+    # The model is deterministic, so vectors are memoised: a turn embeds the shopper's text for
+    # triage and again for the knowledge base, and re-saving an article re-embeds its titles.
+    CACHE_SIZE = 10_000
 
     def __init__(self) -> None:
         self._model = None
         # The model is loaded once per process; the engine is not documented as thread-safe.
         self._lock = threading.Lock()
+        self._cache: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
 
     def _get(self):
         if self._model is None:
@@ -47,21 +53,30 @@ class LocalE5Provider:
             self._model = E5()
         return self._model
 
-    def embed_query(self, text: str) -> list[float]:
+    def _embed(self, mode: str, texts: list[str]) -> list[list[float]]:
         with self._lock:
-            return self._get().query(text).tolist()
+            missing = list(dict.fromkeys(t for t in texts if (mode, t) not in self._cache))
+            if missing:
+                model = self._get()
+                vectors = model.query(missing) if mode == "query" else model.passage(missing)
+                for text, vector in zip(missing, vectors, strict=True):
+                    self._cache[(mode, text)] = np.asarray(vector, dtype=np.float32)
+            out = []
+            for text in texts:
+                self._cache.move_to_end((mode, text))
+                out.append(self._cache[(mode, text)].tolist())
+            while len(self._cache) > self.CACHE_SIZE:
+                self._cache.popitem(last=False)
+            return out
+
+    def embed_query(self, text: str) -> list[float]:
+        return self._embed("query", [text])[0]
 
     def embed_queries(self, texts: list[str]) -> list[list[float]]:
-        if not texts:
-            return []
-        with self._lock:
-            return self._get().query(list(texts)).tolist()
+        return self._embed("query", list(texts)) if texts else []
 
     def embed_passages(self, texts: list[str]) -> list[list[float]]:
-        if not texts:
-            return []
-        with self._lock:
-            return self._get().passage(list(texts)).tolist()
+        return self._embed("passage", list(texts)) if texts else []
 
 
 class OpenAIEmbeddingProvider:

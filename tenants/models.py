@@ -40,6 +40,14 @@ class Tenant(models.Model):
         default=StaleArticles.DOWNRANK,
         help_text="What search does with articles past their review-by date.",
     )
+    # Messages that arrive within the window are answered by one agent turn; the maximum wait
+    # caps how long a shopper who keeps typing waits for the first answer.
+    batch_window_ms = models.PositiveIntegerField(
+        default=2000, help_text="Quiet time after a message before the AI answers (milliseconds)."
+    )
+    batch_max_wait_ms = models.PositiveIntegerField(
+        default=8000, help_text="The AI answers at the latest this long after the first unanswered message."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

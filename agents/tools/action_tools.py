@@ -3,6 +3,7 @@ yes before acting (``needs_confirmation``); the engine, not the model, decides w
 that yes. Authorization and money rules live in ``orders.services`` and are enforced there."""
 
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import Field
 
@@ -55,11 +56,14 @@ class CancelOrder(Tool):
         order = _own_order(context, arguments.order_number)
         if isinstance(order, ToolResult):
             return order
+        args = {"order_number": order.number}
+        if order.status == Order.Status.CANCELLED and _confirmed(context, self.name, args):
+            # A re-run of the turn that cancelled it: report the same outcome, do nothing twice.
+            return ToolResult("ok", {"message": f"Order {order.number} is cancelled.", "status": order.status})
         if order.status not in order_services.CANCELLABLE:
             return ToolResult(
                 "error", {"message": f"Order {order.number} is {order.status} and can no longer be cancelled."}
             )
-        args = {"order_number": order.number}
         if not _confirmed(context, self.name, args):
             return _ask(self.name, args, f"I will cancel order {order.number} ({order.total} {order.currency}).")
         order = order_services.order_cancel(tenant=context.tenant, order=order, actor_label="ai agent")
@@ -135,3 +139,26 @@ class CreateReturnLabel(Tool):
             return ToolResult("error", {"message": exc.message, "code": exc.code})
         return ToolResult("ok", {"message": f"Your return label for {order.number} is ready.",
                                  "carrier": label.carrier, "tracking_number": label.tracking_number})  # fmt: skip
+
+
+class OrderStatusArguments(ToolArguments):
+    order_number: str = Field(min_length=3, max_length=32)
+    status: Literal["pending", "paid", "shipped", "delivered", "cancelled", "returned", "refunded"]
+
+
+class UpdateOrderStatus(Tool):
+    name = "update_order_status"
+    description = "Staff only: set an order's status (e.g. mark it shipped or delivered)."
+    Arguments = OrderStatusArguments
+
+    def run(self, context: ToolContext, arguments: OrderStatusArguments) -> ToolResult:
+        if context.staff_user is None:
+            return ToolResult("denied", {"message": "Only a member of staff can change an order's status."})
+        try:
+            order = order_selectors.order_get_by_number(tenant=context.tenant, number=arguments.order_number)
+        except NotFound:
+            return ToolResult("error", {"message": f"No order {arguments.order_number.strip().upper()} was found."})
+        order = order_services.order_status_update(
+            tenant=context.tenant, order=order, status=arguments.status, actor_user=context.staff_user
+        )
+        return ToolResult("ok", {"message": f"Order {order.number} is now {order.status}.", "status": order.status})

@@ -27,6 +27,9 @@ class ToolContext:
     # conversation; an acting tool runs only when they match what it is asked to do.
     pending_action: dict[str, Any] | None = None
     customer_confirmed: bool = False
+    # Set only when a staff member runs the agent for themselves (agent assist): the staff-only
+    # tools (update_order_status) check it, and act in that person's name.
+    staff_user: Any = None
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Tools about the shopper and the conversation itself: remember facts, hand off to a human."""
+"""Tools about the shopper and the conversation itself: remember facts, hand off to a human,
+follow up on another channel."""
 
 from typing import Literal
 
@@ -55,3 +56,25 @@ class EscalateToHuman(Tool):
             {"message": "I've passed this to our support team; a person will reply here as soon as they can.",
              "ticket_id": ticket.pk, "priority": ticket.priority},
         )  # fmt: skip
+
+
+class FollowupArguments(ToolArguments):
+    channel: Literal["email", "sms"]
+    message: str = Field(min_length=1, max_length=1600)
+
+
+class SendFollowup(Tool):
+    name = "send_followup"
+    description = "Send the shopper a message by email or SMS (to the address on file), e.g. a summary or a link."
+    Arguments = FollowupArguments
+
+    def run(self, context: ToolContext, arguments: FollowupArguments) -> ToolResult:
+        if not (context.verified and context.customer is not None and context.conversation is not None):
+            return ToolResult("needs_verification", {"message": "Follow-ups go only to a verified shopper."})
+        conversation = context.conversation
+        if conversation.customer_id != context.customer.pk:
+            conversation.customer = context.customer
+        message = conversation_services.followup_send(
+            conversation=conversation, channel=arguments.channel, body=arguments.message
+        )
+        return ToolResult("ok", {"message": f"Sent by {arguments.channel}.", "message_id": message.pk})

@@ -3,10 +3,11 @@ import time
 
 from pydantic import ValidationError
 
-from agents.tools.action_tools import CancelOrder, CreateReturnLabel, ProcessRefund
+from agents.tools.action_tools import CancelOrder, CreateReturnLabel, ProcessRefund, UpdateOrderStatus
 from agents.tools.base import Tool, ToolContext, ToolResult
-from agents.tools.handoff_tools import EscalateToHuman, SaveCustomerInfo
+from agents.tools.handoff_tools import EscalateToHuman, SaveCustomerInfo, SendFollowup
 from agents.tools.read_tools import CheckInventory, ListOrders, LookupOrder, SearchKnowledgeBase
+from agents.tools.recommend_tools import RecommendProducts
 from supportdesk.errors import ApplicationError
 
 TOOLS: dict[str, Tool] = {
@@ -15,12 +16,15 @@ TOOLS: dict[str, Tool] = {
         LookupOrder(),
         ListOrders(),
         CheckInventory(),
+        RecommendProducts(),
         SearchKnowledgeBase(),
         CancelOrder(),
         ProcessRefund(),
         CreateReturnLabel(),
+        UpdateOrderStatus(),
         SaveCustomerInfo(),
         EscalateToHuman(),
+        SendFollowup(),
     )
 }
 

@@ -136,7 +136,13 @@ CHANNEL_LAYERS = {
 
 CELERY_BROKER_URL = celery_url(REDIS_URL)
 CELERY_RESULT_BACKEND = celery_url(REDIS_URL)
-CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": f"{REDIS_KEY_PREFIX}:celery:"}
+# A task a dead worker held goes back on the queue after the visibility timeout: longer than
+# the longest task time limit (so a running task is never handed out twice), short enough that
+# a shopper's turn re-runs within minutes.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "global_keyprefix": f"{REDIS_KEY_PREFIX}:celery:",
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 300),
+}
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": f"{REDIS_KEY_PREFIX}:celery:"}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -153,6 +159,10 @@ CELERY_BEAT_SCHEDULE = {
     "knowledge-index-pending": {
         "task": "knowledge.tasks.index_pending",
         "schedule": timedelta(minutes=5),
+    },
+    "agents-answer-stragglers": {
+        "task": "agents.tasks.answer_stragglers",
+        "schedule": timedelta(minutes=1),
     },
     "knowledge-stale-articles": {
         "task": "knowledge.tasks.report_stale_articles",

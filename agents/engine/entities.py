@@ -1,0 +1,111 @@
+"""What the shopper's text names: order numbers, emails, amounts, products, catalogue
+categories and attributes, a budget. Matched against the tenant's own data, not guessed."""
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from agents.tools.recommend_tools import product_find
+from orders import selectors as order_selectors
+from orders.models import Order, Product
+from tenants.models import Tenant
+
+ORDER_NUMBER = re.compile(r"\b([A-Za-z]{2,5})[- ]?#?(\d{3,10})\b")
+BARE_ORDER = re.compile(r"(?:\border\b|#)\s*(?:number\s*|no\.?\s*)?#?\s*(\d{3,10})\b", re.IGNORECASE)
+EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+AMOUNT = re.compile(
+    r"(?:[$€£]\s?(\d[\d,]*(?:\.\d{1,2})?))|(?:\b(\d[\d,]*(?:\.\d{1,2})?)\s?(?:dollars|usd|bucks|eur|euros?)\b)",
+    re.IGNORECASE,
+)
+BUDGET = re.compile(r"\b(under|below|less than|max(?:imum)?|up to|budget(?: of| is)?|no more than)\b", re.IGNORECASE)
+LATEST = re.compile(
+    r"\b(my|the)\s+(last|latest|recent|most recent|newest)\s+(order|purchase|package|parcel)\b"
+    r"|\b(my|the)\s+(order|package|parcel|purchase)\b(?!\s*(#|number|no\b))",
+    re.IGNORECASE,
+)
+# How shoppers name catalogue categories; a category's own name (and plural) always counts.
+CATEGORY_WORDS = {
+    "gpu": ("graphics card", "video card", "graphics", "gpu"),
+    "cpu": ("processor", "cpu", "chip"),
+    "psu": ("power supply", "psu", "power unit"),
+    "ram": ("memory", "ram", "dimm"),
+    "motherboard": ("motherboard", "mobo", "mainboard"),
+    "storage": ("ssd", "nvme", "hard drive", "hdd", "storage", "drive"),
+    "case": ("case", "tower", "chassis"),
+    "beans": ("coffee", "beans", "roast", "espresso blend"),
+    "brewer": ("brewer", "coffee maker", "machine", "french press", "pour over"),
+    "grinder": ("grinder", "burr"),
+}
+
+
+@dataclass
+class Entities:
+    order_numbers: list[str] = field(default_factory=list)
+    emails: list[str] = field(default_factory=list)
+    amount: Decimal | None = None
+    max_price: Decimal | None = None
+    latest_order: bool = False
+    product: Product | None = None
+    category: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+def _order_prefix(tenant: Tenant) -> str:
+    number = Order.objects.for_tenant(tenant).order_by("-id").values_list("number", flat=True).first() or ""
+    match = re.match(r"([A-Za-z]{2,5})-?\d", number)
+    return match.group(1).upper() if match else "ORD"
+
+
+def _decimal(text: str) -> Decimal | None:
+    try:
+        return Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return None
+
+
+def extract(*, tenant: Tenant, text: str) -> Entities:
+    found = Entities()
+    prefix = _order_prefix(tenant)
+    for letters, digits in ORDER_NUMBER.findall(text):
+        if letters.upper() == prefix:
+            found.order_numbers.append(f"{prefix}-{digits}")
+    if not found.order_numbers:
+        found.order_numbers = [f"{prefix}-{digits}" for digits in BARE_ORDER.findall(text)]
+    found.order_numbers = list(dict.fromkeys(found.order_numbers))
+    found.emails = list(dict.fromkeys(m.lower() for m in EMAIL.findall(text)))
+    for match in AMOUNT.finditer(text):
+        value = _decimal(match.group(1) or match.group(2))
+        if value is None:
+            continue
+        before = text[max(0, match.start() - 20) : match.start()]
+        if BUDGET.search(before):
+            found.max_price = value
+        elif found.amount is None:
+            found.amount = value
+    found.latest_order = bool(LATEST.search(text)) and not found.order_numbers
+    lowered = f" {text.lower()} "
+    categories = set(order_selectors.product_list(tenant=tenant).values_list("category", flat=True).distinct())
+    for category in sorted(categories):
+        words = (category, f"{category}s", *CATEGORY_WORDS.get(category, ()))
+        if any(re.search(rf"\b{re.escape(w)}s?\b", lowered) for w in words):
+            found.category = category
+            break
+    found.attributes = _attributes(tenant, lowered)
+    text_without_orders = ORDER_NUMBER.sub(lambda m: " " if m.group(1).upper() == prefix else m.group(0), text)
+    found.product = product_find(tenant=tenant, query=text_without_orders)
+    return found
+
+
+def _attributes(tenant: Tenant, lowered: str) -> dict[str, str]:
+    """Catalogue attribute values (text, like a socket or memory type) the shopper mentions."""
+    values: dict[str, str] = {}
+    rows = order_selectors.product_list(tenant=tenant).values_list("attributes", flat=True)
+    for attributes in rows:
+        for key, value in attributes.items():
+            if isinstance(value, str) and 2 <= len(value) <= 20 and not value.replace(".", "").isdigit():
+                values.setdefault(value.lower(), key)
+    return {
+        key: value
+        for value, key in values.items()
+        if re.search(rf"(?<![\w-]){re.escape(value)}(?![\w-])", lowered) and key not in ("pcie",)
+    }

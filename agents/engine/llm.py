@@ -1,0 +1,94 @@
+"""The tool loop with an LLM: ask, run the tools it calls, give back the results, until it
+answers in words or runs out of steps. A supervisor may consult specialists as tools."""
+
+import json
+
+from agents.engine.context import Turn, llm_messages
+from agents.models import AgentProfile
+from agents.providers import router
+from agents.tools import openai_tool_specs
+
+ASK_SPECIALIST = "ask_specialist"
+
+
+class OutOfSteps(Exception):
+    """The profile's step limit was reached without a reply."""
+
+
+def _specialists(turn: Turn) -> dict[str, AgentProfile]:
+    profiles = AgentProfile.objects.for_tenant(turn.tenant).filter(active=True, role=AgentProfile.Role.SPECIALIST)
+    return {profile.name: profile for profile in profiles}
+
+
+def _ask_specialist_spec(specialists: dict[str, AgentProfile]) -> dict:
+    return {
+        "type": "function",
+        "function": {
+            "name": ASK_SPECIALIST,
+            "description": "Hand the shopper's request to a specialist, who uses their own tools and answers. "
+            + " ".join(f"{name}: {p.description}" for name, p in specialists.items()),
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "specialist": {"type": "string", "enum": sorted(specialists)},
+                    "request": {"type": "string", "description": "What the specialist should answer or do."},
+                },
+                "required": ["specialist", "request"],
+                "additionalProperties": False,
+            },
+        },
+    }
+
+
+def llm_reply(turn: Turn, profile: AgentProfile, *, request: str | None = None) -> str:
+    """The profile's reply to the turn (or to a supervisor's ``request``). Raises
+    AllProvidersFailed when no LLM answers, OutOfSteps at the step limit."""
+    messages = llm_messages(turn, profile)
+    if request:
+        messages.append({"role": "user", "content": f"[supervisor] {request}"})
+    tools = openai_tool_specs(list(profile.allowed_tools))
+    specialists = _specialists(turn) if profile.role == AgentProfile.Role.SUPERVISOR and not request else {}
+    if specialists:
+        tools.append(_ask_specialist_spec(specialists))
+    previous = turn.context.profile
+    turn.context.profile = profile
+    try:
+        for _ in range(profile.max_steps):
+            response = router.complete(messages=messages, tools=tools or None, model=profile.model or None)
+            turn.recorder.llm(response)
+            if not response.tool_calls:
+                return response.content.strip()
+            messages.append(
+                {
+                    "role": "assistant",
+                    "content": response.content or None,
+                    "tool_calls": [
+                        {"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments}}
+                        for c in response.tool_calls
+                    ],
+                }
+            )
+            for call in response.tool_calls:
+                if call.name == ASK_SPECIALIST and specialists:
+                    content = _consult(turn, specialists, call.arguments)
+                else:
+                    result = turn.recorder.tool(turn.context, call.name, call.arguments)
+                    content = json.dumps({"status": result.status, **result.data}, default=str)
+                messages.append({"role": "tool", "tool_call_id": call.id, "content": content})
+        raise OutOfSteps(f"{profile.name} used all {profile.max_steps} steps")
+    finally:
+        turn.context.profile = previous
+
+
+def _consult(turn: Turn, specialists: dict[str, AgentProfile], arguments: str) -> str:
+    try:
+        parsed = json.loads(arguments or "{}")
+        specialist = specialists[parsed["specialist"]]
+        request = str(parsed["request"])[:2000]
+    except (json.JSONDecodeError, KeyError, TypeError):
+        return json.dumps({"status": "error", "message": f"Name one of: {', '.join(sorted(specialists))}."})
+    try:
+        answer = llm_reply(turn, specialist, request=request)
+    except OutOfSteps:
+        return json.dumps({"status": "error", "message": f"{specialist.name} could not finish."})
+    return json.dumps({"status": "ok", "specialist": specialist.name, "answer": answer})

@@ -1,0 +1,324 @@
+"""The offline agent: deterministic, grounded, and the last fallback when no LLM answers.
+
+It reads the turn like a careful clerk: the tenant's intent (triage), the entities in the text
+(order numbers, emails, amounts, products), the slot it asked for last time. It acts through
+the same tools, with the same confirmations and checks, and replies from their results or a
+knowledge-base passage. Unsure once, it asks; unsure twice, it hands off to a person.
+"""
+
+import re
+
+from agents.confirmation import is_explicit_yes
+from agents.engine.context import Turn
+from agents.engine.entities import Entities, extract
+from agents.tools import ToolResult
+
+ACTIONS = {"cancel_order": "cancel_order", "refund_request": "process_refund", "return_request": "create_return_label"}
+ORDER_INTENTS = {"order_status", *ACTIONS}
+HANDOFF_INTENTS = {"human_handoff"}
+URGENT_INTENTS = {"billing_dispute"}
+PRODUCT_INTENTS = {"stock_check", "product_recommendation"}
+# When triage is unsure but the shopper names an order, the verb says what they want.
+ORDER_VERBS = (
+    ("refund_request", re.compile(r"\b(refund|money back|reimburse)", re.IGNORECASE)),
+    ("cancel_order", re.compile(r"\bcancel", re.IGNORECASE)),
+    ("return_request", re.compile(r"\b(return|send (it|this) back|exchange)", re.IGNORECASE)),
+)
+QUESTION = re.compile(r"\?|^(how|what|when|can|could|do|does|is|are|which|why)\b", re.IGNORECASE)
+REFERS_TO_ORDER = re.compile(r"\b(it|that|this|the same)( one| order)?\b", re.IGNORECASE)
+STOPWORDS = frozenset(
+    (
+        "the",
+        "and",
+        "you",
+        "your",
+        "for",
+        "are",
+        "was",
+        "but",
+        "not",
+        "have",
+        "has",
+        "had",
+        "can",
+        "could",
+        "would",
+        "should",
+        "what",
+        "when",
+        "where",
+        "which",
+        "who",
+        "how",
+        "why",
+        "this",
+        "that",
+        "with",
+        "from",
+        "they",
+        "them",
+        "there",
+        "here",
+        "just",
+        "about",
+        "any",
+        "all",
+        "get",
+        "got",
+        "out",
+        "our",
+        "its",
+        "it's",
+        "i'm",
+    )
+)
+HOLD = re.compile(r"\b(wait|hold on|not (yet|now|sure)|later|let me (think|check)|one (sec|moment))\b", re.IGNORECASE)
+WORD = re.compile(r"[a-z0-9]{3,}")
+NO = re.compile(r"^(no|nope|nah|don'?t|do not|cancel that|never ?mind|stop|not now)\b", re.IGNORECASE)
+GREETING_ONLY = re.compile(
+    r"^(hi|hello|hey|hiya|good (morning|afternoon|evening)|thanks?( you)?|thank you|cheers)[\s!.,🙂]*(there)?[\s!.]*$",
+    re.IGNORECASE,
+)
+THANKS = re.compile(
+    r"^((ok|okay|great|perfect|awesome|cool)[\s,!.]*)?(thanks|thank you|thx|ty|cheers)\b[\w\s,!.🙂]{0,25}$",
+    re.IGNORECASE,
+)
+CLARIFY = (
+    "Sorry, I'm not sure I understood. Is this about an order (its status, a cancellation, a return or a "
+    "refund), a product (stock, prices, what fits), or something else?"
+)
+HANDED_OFF = "I've passed this to our support team; a person will reply here as soon as they can."
+
+
+def offline_reply(turn: Turn) -> str:
+    context = turn.context
+    last = turn.messages[-1].body.strip()
+    if context.pending_action:
+        if context.customer_confirmed:
+            pending = context.pending_action
+            return _said(turn, turn.recorder.tool(context, pending["tool"], pending["arguments"]))
+        if NO.match(last):
+            return "No problem, I won't do that. Is there anything else I can help you with?"
+        if HOLD.search(last):
+            turn.state["pending_action"] = context.pending_action  # still on offer
+            return "Okay, I haven't done anything yet. Just reply yes whenever you'd like me to go ahead."
+    if THANKS.match(last) and len(turn.messages) == 1:
+        return "You're welcome! Is there anything else I can help you with?"
+    if GREETING_ONLY.match(last) and len(turn.messages) == 1:
+        return f"Hi! I'm the {turn.tenant.name} assistant. I can help with orders, returns, refunds, stock and product questions. What can I do for you?"  # noqa: E501
+    if is_explicit_yes(last) and not context.pending_action and not turn.state.get("awaiting"):
+        return "Okay! What would you like me to do next?"
+    entities = extract(tenant=turn.tenant, text=turn.text)
+    intent = _intent(turn, entities)
+    if intent in HANDOFF_INTENTS:
+        return _escalate(turn, "The shopper asked to talk to a person.", priority="high")
+    if intent in URGENT_INTENTS:
+        return _escalate(turn, f"Possible billing problem: {turn.text[:300]}", priority="urgent")
+    if intent in ORDER_INTENTS:
+        return _order_flow(turn, intent, entities)
+    if intent in PRODUCT_INTENTS or (intent == "compatibility" and entities.category and entities.product):
+        reply = _product_flow(turn, intent, entities)
+        if reply:
+            return reply
+    return _knowledge(turn) or _clarify(turn)
+
+
+def _intent(turn: Turn, entities: Entities) -> str:
+    awaiting = turn.state.get("awaiting") or {}
+    supplies_slot = entities.order_numbers or entities.emails or entities.latest_order or entities.product
+    triage = turn.triage
+    if awaiting and supplies_slot:
+        confident_elsewhere = (
+            triage is not None and not triage.clarification_needed and triage.category != awaiting["intent"]
+            and triage.confidence >= 0.75 and triage.category not in ("order_status", "greeting")
+        )  # fmt: skip
+        if not confident_elsewhere:
+            return awaiting["intent"]
+    verbs = [intent for intent, verb in ORDER_VERBS if verb.search(turn.text)]
+    if triage is not None and not triage.clarification_needed:
+        if triage.category in ORDER_INTENTS and len(verbs) == 1:
+            return verbs[0]  # "a refund for ORD-1014": the word the shopper used beats the neighbours' vote
+        return triage.category
+    if entities.order_numbers or entities.latest_order:
+        if triage is not None and triage.category in ORDER_INTENTS:
+            return triage.category
+        return verbs[0] if verbs else "order_status"
+    if entities.product:
+        return "stock_check"
+    return triage.category if triage is not None else "unknown"
+
+
+def _said(turn: Turn, result: ToolResult) -> str:
+    if result.status == "ok":
+        turn.state["clarifications"] = 0
+    return result.data.get("message") or "Done."
+
+
+def _escalate(turn: Turn, reason: str, *, priority: str) -> str:
+    order_number = turn.state.get("order_number") or None
+    arguments = {"reason": reason[:500], "priority": priority}
+    if order_number:
+        arguments["order_number"] = order_number
+    result = turn.recorder.tool(turn.context, "escalate_to_human", arguments)
+    if result.status != "ok":
+        return "I can't hand this over right now; please try again in a moment."
+    turn.escalated = True
+    turn.state.pop("awaiting", None)
+    if priority == "urgent":
+        return "I'm sorry about this. " + HANDED_OFF.replace("as soon as they can", "shortly; it's marked urgent")
+    return HANDED_OFF
+
+
+def _clarify(turn: Turn) -> str:
+    asked = turn.state.get("clarifications", 0) + 1
+    if asked >= 2:
+        turn.state["clarifications"] = 0
+        return "I'm sorry I couldn't work that out. " + _escalate(
+            turn, f"The AI could not understand the request: {turn.text[:300]}", priority="normal"
+        )
+    turn.state["clarifications"] = asked
+    return CLARIFY
+
+
+def _knowledge(turn: Turn) -> str | None:
+    result = turn.recorder.tool(turn.context, "search_knowledge_base", {"query": turn.text[:500]})
+    if result.status != "ok" or not result.data.get("answer"):
+        return None
+    if turn.triage is None or turn.triage.clarification_needed:
+        # Unsure what the shopper wants: quote an article only if it shares a word with them,
+        # since nearest neighbours always find *something*.
+        found = " ".join(p["title"] + " " + p["text"] for p in result.data["passages"]).lower()
+        if not any(word in found for word in WORD.findall(turn.text.lower()) if word not in STOPWORDS):
+            return None
+    turn.state["clarifications"] = 0
+    link = result.data["article"]["link"]
+    return f"{result.data['answer']}\n\nMore: {link}" if link else result.data["answer"]
+
+
+# --------------------------------------------------------------------------- orders
+
+
+def _ask_for(turn: Turn, intent: str, order_number: str | None, text: str) -> str:
+    turn.state["awaiting"] = {"intent": intent, "order_number": order_number or ""}
+    turn.state["clarifications"] = 0
+    return text
+
+
+def _order_flow(turn: Turn, intent: str, entities: Entities) -> str:
+    context, awaiting = turn.context, turn.state.get("awaiting") or {}
+    number = (entities.order_numbers or [None])[0] or awaiting.get("order_number") or None
+    if number is None and not entities.latest_order and not awaiting and intent in ACTIONS:
+        if QUESTION.search(turn.text.strip()):
+            # "What's your return policy?" asks about the rule, not about acting on an order.
+            answer = _knowledge(turn)
+            if answer:
+                return answer
+        if REFERS_TO_ORDER.search(turn.text):
+            number = turn.state.get("order_number") or None  # "cancel it", after talking about an order
+    if not context.verified:
+        email = (entities.emails or [None])[0]
+        if number and email:
+            result = turn.recorder.tool(context, "lookup_order", {"order_number": number, "email": email})
+            if result.status != "ok":
+                return _ask_for(
+                    turn, intent, None, result.data["message"] + " Could you check the order number and email?"
+                )
+        elif number:
+            return _ask_for(
+                turn, intent, number, f"Sure. To keep your order private, what's the email address used for {number}?"
+            )
+        else:
+            return _ask_for(
+                turn,
+                intent,
+                None,
+                "I can help with that. What's your order number, and the email address you used for the order?",
+            )
+    if number is None:
+        result = turn.recorder.tool(context, "list_orders", {"limit": 5})
+        orders = result.data.get("orders", []) if result.ok else []
+        if not orders:
+            return (
+                _said(turn, result)
+                if not result.ok
+                else "I don't see any orders under your details. Could you give me the order number?"
+            )
+        if entities.latest_order or len(orders) == 1 or (intent == "order_status" and not awaiting):
+            number = orders[0]["number"]
+        else:
+            listing = "; ".join(f"{o['number']} ({o['status']}, {o['placed_at']})" for o in orders)
+            return _ask_for(turn, intent, None, f"Which order is it? Your recent orders: {listing}.")
+    turn.state.pop("awaiting", None)
+    turn.state["order_number"] = number
+    if intent == "order_status":
+        result = turn.recorder.tool(context, "lookup_order", {"order_number": number})
+        return order_status_text(result.data["order"]) if result.ok else _said(turn, result)
+    arguments = {"order_number": number}
+    if intent == "refund_request":
+        if entities.amount is not None:
+            arguments["amount"] = str(entities.amount)
+        arguments["reason"] = turn.text[:500]
+    return _said(turn, turn.recorder.tool(context, ACTIONS[intent], arguments))
+
+
+def order_status_text(order: dict) -> str:
+    items = ", ".join(f"{i['quantity']} × {i['name']}" if i["quantity"] > 1 else i["name"] for i in order["items"])
+    number, status = order["number"], order["status"]
+    tracking = (
+        f" with {order['carrier']}, tracking number {order['tracking_number']}" if order.get("tracking_number") else ""
+    )
+    lines = {
+        "pending": f"Order {number} ({items}) is pending: we've received it and will process it shortly.",
+        "paid": f"Order {number} ({items}) is paid and being prepared; it hasn't shipped yet.",
+        "shipped": f"Order {number} ({items}) shipped on {order['shipped_at']}{tracking}.",
+        "delivered": f"Order {number} ({items}) was delivered on {order['delivered_at']}{tracking}.",
+        "cancelled": f"Order {number} ({items}) is cancelled.",
+        "returned": f"Order {number} ({items}) has been returned.",
+        "refunded": f"Order {number} ({items}) has been refunded.",
+    }
+    return (
+        lines.get(status, f"Order {number} ({items}) is {status}.") + f" Total: {order['total']} {order['currency']}."
+    )
+
+
+# --------------------------------------------------------------------------- products
+
+
+def _product_flow(turn: Turn, intent: str, entities: Entities) -> str | None:
+    context = turn.context
+    if intent == "stock_check" and entities.product is not None:
+        result = turn.recorder.tool(context, "check_inventory", {"query": entities.product.sku})
+        if not result.ok:
+            return _said(turn, result)
+        turn.state["clarifications"] = 0
+        return " ".join(_stock_text(p, turn.tenant.currency) for p in result.data["products"][:3])
+    if entities.category is None and entities.product is None and not entities.attributes:
+        if intent == "stock_check":
+            return _ask_for(turn, intent, None, "Which product would you like me to check? A name or SKU is perfect.")
+        return None
+    arguments = {"attributes": entities.attributes}
+    if entities.category:
+        arguments["category"] = entities.category
+    if entities.max_price is not None:
+        arguments["max_price"] = str(entities.max_price)
+    if entities.product is not None and entities.product.category != entities.category:
+        arguments["compatible_with"] = entities.product.sku
+    result = turn.recorder.tool(context, "recommend_products", arguments)
+    if not result.ok:
+        return _said(turn, result)
+    turn.state["clarifications"] = 0
+    fit = f" that fit the {result.data['compatible_with']}" if result.data.get("compatible_with") else ""
+    lines = [
+        f"- {p['name']} ({p['sku']}): {p['price']} {turn.tenant.currency}"
+        + ("" if p["in_stock"] else " (out of stock right now)")
+        for p in result.data["products"]
+    ]
+    return f"Here are some options{fit}:\n" + "\n".join(lines)
+
+
+def _stock_text(product: dict, currency: str) -> str:
+    name, count = f"{product['name']} ({product['sku']})", product["in_stock"]
+    if count <= 0:
+        return f"The {name} is out of stock right now; it's {product['price']} {currency}."
+    places = ", ".join(f"{w}: {q}" for w, q in product["warehouses"].items() if q > 0)
+    return f"The {name} is in stock: {count} available ({places}), {product['price']} {currency}."

@@ -1,0 +1,64 @@
+"""Everything a turn does, recorded as it happens: tool calls as rows (so a crashed turn leaves
+its trail), LLM usage summed into the run, and live events for staff and the widget."""
+
+import json
+from decimal import Decimal
+
+from agents.models import AgentRun, ToolCall
+from agents.providers.base import LLMResponse
+from agents.providers.pricing import call_cost
+from agents.tools import ToolContext, ToolResult, execute
+from conversations.events import event_publish
+
+
+def _arguments_as_dict(arguments) -> dict:
+    if isinstance(arguments, dict):
+        return arguments
+    try:
+        parsed = json.loads(arguments or "{}")
+    except (TypeError, json.JSONDecodeError):
+        return {"_raw": str(arguments)[:2000]}
+    return parsed if isinstance(parsed, dict) else {"_raw": str(arguments)[:2000]}
+
+
+class TurnRecorder:
+    def __init__(self, run: AgentRun) -> None:
+        self.run = run
+        self.calls: list[tuple[str, dict, ToolResult]] = []
+        self.tokens_in = 0
+        self.tokens_out = 0
+        self.cost = Decimal("0")
+        self.llm_calls = 0
+
+    def publish(self, kind: str, data: dict) -> None:
+        event_publish(tenant_id=self.run.tenant_id, conversation_id=self.run.conversation_id, kind=kind, data=data)
+
+    def tool(self, context: ToolContext, name: str, arguments) -> ToolResult:
+        result = execute(context, name, arguments)
+        args = _arguments_as_dict(arguments)
+        ToolCall.objects.create(
+            tenant_id=self.run.tenant_id, run=self.run, tool=name[:64], arguments=args, result=result.data,
+            status=result.status, duration_ms=result.duration_ms,
+        )  # fmt: skip
+        self.calls.append((name, args, result))
+        self.publish("tool.called", {"run_id": self.run.pk, "tool": name, "status": result.status})
+        return result
+
+    def llm(self, response: LLMResponse) -> None:
+        self.llm_calls += 1
+        self.tokens_in += response.tokens_in
+        self.tokens_out += response.tokens_out
+        self.cost += call_cost(model=response.model, tokens_in=response.tokens_in, tokens_out=response.tokens_out)
+        self.run.provider, self.run.model = response.provider, response.model
+
+    def succeeded(self) -> set[str]:
+        return {name for name, _, result in self.calls if result.status == "ok"}
+
+    def results_text(self) -> str:
+        return json.dumps([result.data for _, _, result in self.calls], default=str)
+
+    def last(self, *statuses: str) -> tuple[str, dict, ToolResult] | None:
+        for call in reversed(self.calls):
+            if not statuses or call[2].status in statuses:
+                return call
+        return None

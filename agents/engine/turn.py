@@ -1,0 +1,233 @@
+"""One agent turn on a conversation: answer every inbound message not answered yet.
+
+Safe to run twice, concurrently or after a crash:
+- a PostgreSQL advisory lock per conversation lets one turn run at a time; the database drops
+  it when a worker dies, so a re-delivered task can take over at once;
+- the turn key (conversation and last inbound message) is the same on a re-run, and acting
+  tools derive idempotency keys from it, so a refund is never issued twice;
+- the reply, the answered-through mark and the run's outcome commit together at the end.
+"""
+
+import logging
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from agents.confirmation import is_explicit_yes
+from agents.engine.context import Turn
+from agents.engine.llm import OutOfSteps, llm_reply
+from agents.engine.offline import HANDED_OFF, offline_reply
+from agents.engine.recorder import TurnRecorder
+from agents.guardrails import input_flags, output_check
+from agents.models import AgentProfile, AgentRun
+from agents.providers.base import AllProvidersFailed
+from agents.providers.router import configured_providers
+from agents.tools import ToolContext
+from agents.triage import triage
+from conversations import services as conversation_services
+from conversations.models import Conversation, Message
+from supportdesk.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
+LOCK_NAMESPACE = 7301  # pg_advisory_lock(namespace, conversation id): one turn per conversation
+SORRY = "Sorry, something went wrong on our side. " + HANDED_OFF
+OUT_OF_STEPS = "I couldn't finish this on my own, so " + HANDED_OFF[0].lower() + HANDED_OFF[1:]
+
+
+@dataclass(frozen=True)
+class TurnOutcome:
+    status: str  # answered, waiting, busy, nothing, human, missing
+    run: AgentRun | None = None
+    reply: Message | None = None
+    retry_in: float = 0.0
+
+
+@contextmanager
+def conversation_lock(conversation_id: int):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", [LOCK_NAMESPACE, conversation_id])
+        acquired = cursor.fetchone()[0]
+    try:
+        yield acquired
+    finally:
+        if acquired:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, conversation_id])
+
+
+def window_remaining(tenant, messages: list[Message], now=None) -> float:
+    """Seconds until the batch window closes: quiet for batch_window_ms after the newest
+    message, or batch_max_wait_ms after the oldest unanswered one, whichever comes first."""
+    now = now or timezone.now()
+    quiet_until = messages[-1].created_at + timedelta(milliseconds=tenant.batch_window_ms)
+    latest = messages[0].created_at + timedelta(milliseconds=tenant.batch_max_wait_ms)
+    return max(0.0, (min(quiet_until, latest) - now).total_seconds())
+
+
+def turn_run(*, conversation_id: int, flush: bool = False) -> TurnOutcome:
+    """Answer the conversation's unanswered messages, unless its batch window is still open
+    (``flush`` closes it early: the shopper stopped typing, or a command runs the turn)."""
+    conversation = Conversation.objects.select_related("tenant", "customer").filter(pk=conversation_id).first()
+    if conversation is None:
+        return TurnOutcome("missing")
+    with conversation_lock(conversation_id) as acquired:
+        if not acquired:
+            return TurnOutcome("busy", retry_in=1.0)
+        conversation.refresh_from_db()
+        if conversation.handled_by == Conversation.HandledBy.HUMAN:
+            return TurnOutcome("human")
+        messages = list(
+            Message.objects.filter(
+                conversation=conversation, direction=Message.Direction.INBOUND, pk__gt=conversation.answered_through_id
+            ).order_by("id")
+        )
+        if not messages:
+            return TurnOutcome("nothing")
+        remaining = window_remaining(conversation.tenant, messages)
+        if not flush and remaining > 0.05:
+            return TurnOutcome("waiting", retry_in=remaining)
+        return _answer(conversation, messages)
+
+
+def _start(conversation: Conversation, messages: list[Message]) -> Turn:
+    turn_key = f"c{conversation.pk}:m{messages[-1].pk}"
+    # A run of this same turn still marked running belongs to a worker that died mid-turn.
+    AgentRun.objects.filter(conversation=conversation, turn_key=turn_key, status=AgentRun.Status.RUNNING).update(
+        status=AgentRun.Status.FAILED,
+        error="The worker stopped mid-turn; the turn ran again.",
+        finished_at=timezone.now(),
+    )
+    run = AgentRun.objects.create(
+        tenant_id=conversation.tenant_id, conversation=conversation, turn_key=turn_key, provider="offline"
+    )
+    state = dict(conversation.agent_state or {})
+    pending = state.pop("pending_action", None)
+    context = ToolContext(
+        tenant=conversation.tenant, customer=conversation.customer, verified=conversation.customer_verified,
+        conversation=conversation, turn_key=turn_key, pending_action=pending,
+        customer_confirmed=bool(pending) and all(is_explicit_yes(m.body) for m in messages),
+    )  # fmt: skip
+    turn = Turn(conversation=conversation, messages=messages, context=context, recorder=TurnRecorder(run), state=state)
+    turn.recorder.publish("turn.started", {"run_id": run.pk, "message_ids": [m.pk for m in messages]})
+    return turn
+
+
+def _triage(turn: Turn) -> None:
+    if turn.context.customer_confirmed:
+        return  # "yes" is an answer, not a new request: the ticket keeps its category
+    try:
+        turn.triage = triage(tenant=turn.tenant, text=turn.text)
+    except ApplicationError:
+        return
+    turn.recorder.run.triage = turn.triage.as_dict()
+    conversation_services.ticket_triage_save(conversation=turn.conversation, **turn.triage.as_dict())
+
+
+def route(turn: Turn) -> AgentProfile | None:
+    """The supervisor's choice: the intent's target profile when triage is sure of it, else the
+    supervisor itself (which may consult specialists), else any active specialist."""
+    profiles = AgentProfile.objects.for_tenant(turn.tenant).filter(active=True)
+    intent = turn.triage.intent if turn.triage else None
+    if intent is not None and intent.target_profile_id and not turn.triage.clarification_needed:
+        chosen = profiles.filter(pk=intent.target_profile_id).first()
+        if chosen is not None:
+            return chosen
+    return (
+        profiles.filter(role=AgentProfile.Role.SUPERVISOR).first()
+        or profiles.filter(role=AgentProfile.Role.SPECIALIST).first()
+    )
+
+
+def _compose(turn: Turn) -> tuple[str, AgentProfile | None]:
+    profile = route(turn)
+    if configured_providers() and profile is not None:
+        try:
+            text = llm_reply(turn, profile)
+            if text:
+                return text, profile
+            turn.flags.append("llm_empty_reply")
+        except AllProvidersFailed as error:
+            turn.flags.append("llm_unavailable")
+            turn.recorder.run.error = str(error)[:2000]
+        except OutOfSteps:
+            turn.flags.append("out_of_steps")
+            result = turn.recorder.tool(
+                turn.context, "escalate_to_human", {"reason": f"The AI ran out of steps on: {turn.text[:300]}"}
+            )
+            turn.escalated = result.ok
+            return OUT_OF_STEPS, profile
+    # The offline agent acts through the intent's specialist tools, or all tools when none is set.
+    turn.context.profile = profile if profile is not None and profile.role == AgentProfile.Role.SPECIALIST else None
+    turn.recorder.run.provider, turn.recorder.run.model = "offline", ""
+    return offline_reply(turn), turn.context.profile
+
+
+def _answer(conversation: Conversation, messages: list[Message]) -> TurnOutcome:
+    turn = _start(conversation, messages)
+    run = turn.recorder.run
+    turn.flags.extend(input_flags(turn.text))
+    try:
+        _triage(turn)
+        text, profile = _compose(turn)
+        run.profile = profile
+    except Exception as error:  # never silent: apologise, hand off, and keep the trail
+        logger.exception("agent turn failed on conversation %s", conversation.pk)
+        run.error = f"{type(error).__name__}: {error}"[:2000]
+        turn.flags.append("turn_failed")
+        text = SORRY
+        try:
+            conversation_services.ticket_escalate(
+                tenant=conversation.tenant, customer=conversation.customer, conversation=conversation,
+                reason=f"The AI failed on this conversation: {type(error).__name__}", priority="high",
+            )  # fmt: skip
+            turn.escalated = True
+        except Exception:
+            logger.exception("could not escalate conversation %s", conversation.pk)
+    return _finish(turn, text)
+
+
+def _finish(turn: Turn, text: str) -> TurnOutcome:
+    context, run, recorder = turn.context, turn.recorder.run, turn.recorder
+    checked = output_check(
+        text=text, tenant_id=turn.tenant.pk, customer_id=context.customer.pk if context.customer else None,
+        customer_email=context.customer.email if context.customer else "",
+        instructions=context.profile.instructions if context.profile else "",
+        succeeded_tools=recorder.succeeded(), allowed_text=f"{turn.text}\n{recorder.results_text()}",
+        fallback=_fallback(turn),
+    )  # fmt: skip
+    turn.flags.extend(checked.flags)
+    proposed = recorder.last("needs_confirmation")
+    if proposed is not None and recorder.calls[-1] is proposed:
+        turn.state["pending_action"] = proposed[2].data["pending_action"]
+    with transaction.atomic():
+        conversation = Conversation.objects.select_for_update().get(pk=turn.conversation.pk)
+        conversation.answered_through_id = turn.messages[-1].pk
+        conversation.agent_state = turn.state
+        fields = ["answered_through_id", "agent_state", "updated_at"]
+        if context.verified and context.customer is not None and not conversation.customer_verified:
+            # Verified in this turn (order number and email): the conversation is now theirs.
+            conversation.customer_verified, conversation.customer = True, context.customer
+            fields += ["customer_verified", "customer"]
+        conversation.save(update_fields=fields)
+        reply = conversation_services.message_reply_create(
+            conversation=conversation, body=checked.text, channel=turn.messages[-1].channel,
+            metadata={"run_id": run.pk},
+        )  # fmt: skip
+        run.status = AgentRun.Status.ESCALATED if turn.escalated else AgentRun.Status.SUCCEEDED
+        run.finished_at = timezone.now()
+        run.tokens_in, run.tokens_out, run.cost = recorder.tokens_in, recorder.tokens_out, recorder.cost
+        run.flags = sorted(set(turn.flags))
+        run.save()
+        recorder.publish("reply.done", {"run_id": run.pk, "message_id": reply.pk})
+    return TurnOutcome("answered", run=run, reply=reply)
+
+
+def _fallback(turn: Turn) -> str:
+    """What to say when the composed reply cannot be sent: the last tool result, verbatim."""
+    last = turn.recorder.last()
+    if last is not None and last[2].data.get("message"):
+        return last[2].data["message"]
+    return "Sorry, I can't help with that here. Is there anything else about your orders or our products?"

@@ -1,0 +1,35 @@
+"""When to run the agent's turn after a shopper's message: the debounced batch window."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from conversations.models import Conversation, Message
+
+
+def turn_schedule(message: Message, *, flush: bool = False) -> None:
+    """Queue ``run_turn`` for when the batch window would close if nothing else arrives: quiet
+    for the tenant's window after this message, and no later than the maximum wait after the
+    oldest unanswered message. Earlier tasks that wake inside the window find it still open and
+    leave the work to the newest one. ``flush`` runs it now (the shopper stopped typing)."""
+    from agents.tasks import run_turn
+
+    conversation = Conversation.objects.select_related("tenant").get(pk=message.conversation_id)
+    if conversation.handled_by == Conversation.HandledBy.HUMAN:
+        return
+    tenant = conversation.tenant
+    countdown = 0.0
+    if not flush:
+        first = (
+            Message.objects.filter(
+                conversation=conversation, direction=Message.Direction.INBOUND, pk__gt=conversation.answered_through_id
+            )
+            .order_by("id")
+            .values_list("created_at", flat=True)
+            .first()
+        ) or message.created_at
+        now = timezone.now()
+        quiet = message.created_at + timedelta(milliseconds=tenant.batch_window_ms)
+        latest = first + timedelta(milliseconds=tenant.batch_max_wait_ms)
+        countdown = max(0.0, (min(quiet, latest) - now).total_seconds())
+    run_turn.apply_async((conversation.pk,), {"flush": flush}, countdown=countdown)
