@@ -75,6 +75,37 @@ def _neighbours(tenant: Tenant, text: str) -> list[tuple[int, float]]:
         return [(intent_id, float(similarity)) for intent_id, similarity in cursor.fetchall()]
 
 
+# Words in intent names that say nothing about what the shopper wants.
+GENERIC_NAME_WORDS = {
+    "request",
+    "order",
+    "info",
+    "question",
+    "issue",
+    "help",
+    "check",
+    "claim",
+    "status",
+    "change",
+    "price",
+    "product",
+}
+
+
+def _keyword_boost(weights: dict[int, float], intents: dict[int, Intent], text: str) -> None:
+    """When the shopper uses the one telling word of exactly one intent's name ("refund",
+    "cancel", "return", "warranty"), that intent gets as much weight again as all the
+    neighbours together: short messages like "refund ORD-1014" have few neighbours to vote."""
+    words = re.findall(r"[a-z]+", text.lower())
+    hits = []
+    for intent_id, intent in intents.items():
+        keys = [k for k in intent.name.split("_") if len(k) >= 4 and k not in GENERIC_NAME_WORDS]
+        if any(word.startswith(key[:6]) for key in keys for word in words):
+            hits.append(intent_id)
+    if len(hits) == 1:
+        weights[hits[0]] = weights.get(hits[0], 0.0) + sum(weights.values())
+
+
 def triage(*, tenant: Tenant, text: str) -> TriageResult:
     text = " ".join((text or "").split())
     if not text:
@@ -110,6 +141,7 @@ def triage(*, tenant: Tenant, text: str) -> TriageResult:
     weights: dict[int, float] = {}
     for intent_id, similarity in neighbours:
         weights[intent_id] = weights.get(intent_id, 0.0) + math.exp((similarity - top_similarity) / TEMPERATURE)
+    _keyword_boost(weights, intents, text)
     total = sum(weights.values())
     ranked = sorted(weights.items(), key=lambda item: -item[1])
     best_id, best_weight = ranked[0]

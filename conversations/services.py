@@ -232,6 +232,11 @@ def message_reply_create(
     return message
 
 
+# Categories that say nothing about the request ("hi", "what do you mean?"): they never
+# replace a category that does.
+WEAK_CATEGORIES = frozenset({"greeting", "unknown"})
+
+
 def ticket_triage_save(
     *, conversation: Conversation, category: str, priority: str, confidence: float, clarification_needed: bool
 ) -> Ticket:
@@ -244,7 +249,8 @@ def ticket_triage_save(
             subject=(conversation.subject or "Conversation")[:255],
         )  # fmt: skip
     ranks = {value: index for index, value in enumerate(Ticket.Priority.values)}
-    if not ticket.category or not clarification_needed or ticket.clarification_needed:
+    weak = category in WEAK_CATEGORIES and ticket.category and ticket.category not in WEAK_CATEGORIES
+    if not weak and (not ticket.category or not clarification_needed or ticket.clarification_needed):
         ticket.category = category
         ticket.triage_confidence = confidence
         ticket.clarification_needed = clarification_needed

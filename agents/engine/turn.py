@@ -29,6 +29,7 @@ from agents.tools import ToolContext
 from agents.triage import triage
 from conversations import services as conversation_services
 from conversations.models import Conversation, Message
+from conversations.services import WEAK_CATEGORIES
 from supportdesk.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -130,11 +131,23 @@ def route(turn: Turn) -> AgentProfile | None:
     """The supervisor's choice: the intent's target profile when triage is sure of it, else the
     supervisor itself (which may consult specialists), else any active specialist."""
     profiles = AgentProfile.objects.for_tenant(turn.tenant).filter(active=True)
+    pending = turn.context.pending_action
+    if turn.context.customer_confirmed and pending:
+        # "Yes" to a proposal: the profile that may run the proposed tool carries it out.
+        able = profiles.filter(allowed_tools__contains=[pending["tool"]]).order_by("-role", "name").first()
+        if able is not None:
+            return able
     intent = turn.triage.intent if turn.triage else None
     if intent is not None and intent.target_profile_id and not turn.triage.clarification_needed:
         chosen = profiles.filter(pk=intent.target_profile_id).first()
         if chosen is not None:
             return chosen
+    if turn.state.get("profile_id") and (turn.triage is None or turn.triage.category in WEAK_CATEGORIES
+                                         or turn.triage.clarification_needed):  # fmt: skip
+        # A follow-up ("what do you mean?") stays with the specialist already on the case.
+        current = profiles.filter(pk=turn.state["profile_id"]).first()
+        if current is not None:
+            return current
     return (
         profiles.filter(role=AgentProfile.Role.SUPERVISOR).first()
         or profiles.filter(role=AgentProfile.Role.SPECIALIST).first()
@@ -173,6 +186,8 @@ def _answer(conversation: Conversation, messages: list[Message]) -> TurnOutcome:
         _triage(turn)
         text, profile = _compose(turn)
         run.profile = profile
+        if profile is not None and profile.role == AgentProfile.Role.SPECIALIST:
+            turn.state["profile_id"] = profile.pk
     except Exception as error:  # never silent: apologise, hand off, and keep the trail
         logger.exception("agent turn failed on conversation %s", conversation.pk)
         run.error = f"{type(error).__name__}: {error}"[:2000]
@@ -194,7 +209,7 @@ def _finish(turn: Turn, text: str) -> TurnOutcome:
     checked = output_check(
         text=text, tenant_id=turn.tenant.pk, customer_id=context.customer.pk if context.customer else None,
         customer_email=context.customer.email if context.customer else "",
-        instructions=context.profile.instructions if context.profile else "",
+        instructions="\n".join(AgentProfile.objects.for_tenant(turn.tenant).values_list("instructions", flat=True)),
         succeeded_tools=recorder.succeeded(), allowed_text=f"{turn.text}\n{recorder.results_text()}",
         fallback=_fallback(turn),
     )  # fmt: skip

@@ -142,6 +142,9 @@ CELERY_RESULT_BACKEND = celery_url(REDIS_URL)
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "global_keyprefix": f"{REDIS_KEY_PREFIX}:celery:",
     "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 300),
+    # How often a worker sweeps for such tasks (kombu's default is about every 100 s).
+    "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_INTERVAL", 10),
+    "unacked_restore_throttle": 1,
 }
 CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"global_keyprefix": f"{REDIS_KEY_PREFIX}:celery:"}
 CELERY_TASK_ACKS_LATE = True

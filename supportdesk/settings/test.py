@@ -23,3 +23,8 @@ CELERY_TASK_EAGER_PROPAGATES = True
 # The Celery worker that tests start (tests/conftest.py) reads pytest's test database.
 if os.environ.get("SUPPORTDESK_TEST_WORKER"):
     DATABASES["default"]["NAME"] = "test_" + DATABASES["default"]["NAME"]  # noqa: F405
+
+# A developer's LLM_BASE_URL must not reach the tests either: they point the engine at the
+# fake server themselves. A worker a test starts for the LLM path opts in.
+if not os.environ.get("SUPPORTDESK_TEST_LLM_FROM_ENV"):
+    LLM_PROVIDERS = []
