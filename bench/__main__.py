@@ -1,6 +1,6 @@
 """`make bench`: every benchmark in turn; each writes its own section of docs/benchmarks.md."""
 
-from bench import kb_eval, kb_scale, startup
+from bench import engine, kb_eval, kb_scale, startup
 
-for benchmark in (startup, kb_eval, kb_scale):
+for benchmark in (startup, kb_eval, kb_scale, engine):
     benchmark.main()

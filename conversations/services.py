@@ -181,18 +181,18 @@ def message_receive(
 def _message_store(
     *, tenant, customer, conversation, channel, text, provider_message_id, verified, metadata
 ) -> Message:
-    if conversation is None:
+    if conversation is not None:
+        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    else:
         conversation = (
             Conversation.objects.for_tenant(tenant)
+            .select_for_update()
             .filter(customer=customer, channel=channel, status__in=OPEN_STATUSES)
             .order_by("-last_message_at", "-id")
             .first()
-        )
-    if conversation is None:
-        conversation = Conversation.objects.create(
+        ) or Conversation.objects.create(
             tenant=tenant, customer=customer, channel=channel, subject=text.splitlines()[0][:120]
         )
-    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
     now = timezone.now()
     conversation.last_message_at = now
     fields = ["last_message_at", "updated_at"]
@@ -217,14 +217,17 @@ def message_reply_create(
     sender_kind: str = Message.SenderKind.AI,
     channel: str | None = None,
     metadata: dict | None = None,
+    touch_conversation: bool = True,
 ) -> Message:
     """An outbound message in the conversation, pushed live after commit. Call inside the
-    transaction that records why it was sent."""
+    transaction that records why it was sent. ``touch_conversation=False``: the caller saves
+    the conversation's last_message_at itself."""
     message = Message.objects.create(
         tenant_id=conversation.tenant_id, conversation=conversation, direction=Message.Direction.OUTBOUND,
         channel=channel or conversation.channel, sender_kind=sender_kind, body=body, metadata=metadata or {},
     )  # fmt: skip
-    Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
+    if touch_conversation:
+        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
     event_publish(
         tenant_id=conversation.tenant_id, conversation_id=conversation.pk, kind="message.created",
         data=message_event(message),

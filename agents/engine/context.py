@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from agents.engine.recorder import TurnRecorder
-from agents.models import AgentProfile, ToolCall
+from agents.models import AgentProfile, AgentRun, ToolCall
 from agents.tools import ToolContext
 from agents.triage import TriageResult
 from conversations.models import Conversation, Message
@@ -26,6 +26,14 @@ class Turn:
     triage: TriageResult | None = None
     flags: list[str] = field(default_factory=list)
     escalated: bool = False
+    _profiles: list[AgentProfile] | None = None
+
+    @property
+    def profiles(self) -> list[AgentProfile]:
+        """The tenant's agent profiles, read once per turn, in admin order."""
+        if self._profiles is None:
+            self._profiles = list(AgentProfile.objects.for_tenant(self.conversation.tenant_id).order_by("role", "name"))
+        return self._profiles
 
     @property
     def tenant(self):
@@ -51,8 +59,10 @@ def history(turn: Turn) -> list[Message]:
 
 
 def earlier_actions(turn: Turn) -> list[ToolCall]:
-    calls = ToolCall.objects.filter(tenant=turn.tenant, run__conversation_id=turn.conversation.pk)
-    return list(calls.exclude(run=turn.recorder.run).order_by("-created_at")[:EARLIER_ACTIONS])[::-1]
+    runs = AgentRun.objects.filter(conversation_id=turn.conversation.pk).exclude(pk=turn.recorder.run.pk)
+    recent_runs = runs.order_by("-id").values("id")[:EARLIER_ACTIONS]
+    calls = ToolCall.objects.filter(tenant=turn.tenant, run_id__in=recent_runs)
+    return list(calls.order_by("-id")[:EARLIER_ACTIONS])[::-1]
 
 
 def _facts(turn: Turn) -> str:

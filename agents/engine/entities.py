@@ -2,10 +2,10 @@
 categories and attributes, a budget. Matched against the tenant's own data, not guessed."""
 
 import re
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from agents.tools.recommend_tools import product_find
 from orders import selectors as order_selectors
 from orders.models import Order, Product
 from tenants.models import Tenant
@@ -50,10 +50,60 @@ class Entities:
     attributes: dict[str, str] = field(default_factory=dict)
 
 
-def _order_prefix(tenant: Tenant) -> str:
+@dataclass(frozen=True)
+class Catalogue:
+    """What entity matching needs of a tenant's data, read once a minute per process: the
+    tools themselves always read live rows."""
+
+    order_prefix: str
+    categories: tuple[str, ...]
+    attribute_values: dict[str, str]  # lower-cased value -> attribute key
+    products: tuple[tuple[int, str, str], ...]  # id, sku, name
+
+
+CATALOGUE_SECONDS = 60
+_catalogues: dict[int, tuple[float, Catalogue]] = {}
+
+
+def catalogue(tenant: Tenant) -> Catalogue:
+    cached = _catalogues.get(tenant.pk)
+    if cached is not None and time.monotonic() - cached[0] < CATALOGUE_SECONDS:
+        return cached[1]
     number = Order.objects.for_tenant(tenant).order_by("-id").values_list("number", flat=True).first() or ""
     match = re.match(r"([A-Za-z]{2,5})-?\d", number)
-    return match.group(1).upper() if match else "ORD"
+    rows = list(order_selectors.product_list(tenant=tenant).values_list("id", "sku", "name", "category", "attributes"))
+    values: dict[str, str] = {}
+    for *_, attributes in rows:
+        for key, value in attributes.items():
+            if isinstance(value, str) and 2 <= len(value) <= 20 and not value.replace(".", "").isdigit():
+                values.setdefault(value.lower(), key)
+    result = Catalogue(
+        order_prefix=match.group(1).upper() if match else "ORD",
+        categories=tuple(sorted({row[3] for row in rows})),
+        attribute_values=values,
+        products=tuple((pk, sku, name) for pk, sku, name, *_ in rows),
+    )
+    _catalogues[tenant.pk] = (time.monotonic(), result)
+    return result
+
+
+def _product(tenant: Tenant, known: Catalogue, text: str) -> Product | None:
+    """A product by SKU, else the one whose name shares the most words with the text (a word
+    with a digit, like a model number, counts double)."""
+    words = {w for w in re.split(r"[\s,.;:!?()/]+", text.lower().replace("-", " ")) if len(w) > 1}
+    lowered = text.lower()
+    best, best_score = None, 0
+    for pk, sku, name in known.products:
+        if re.search(rf"(?<![\w-]){re.escape(sku.lower())}(?![\w-])", lowered):
+            best, best_score = pk, 99
+            break
+        name_words = set(name.lower().replace("-", " ").split())
+        score = sum(2 if any(ch.isdigit() for ch in w) else 1 for w in words & name_words)
+        if score > best_score:
+            best, best_score = pk, score
+    if best is None or best_score < 2:
+        return None
+    return order_selectors.product_list(tenant=tenant).filter(pk=best).first()
 
 
 def _decimal(text: str) -> Decimal | None:
@@ -65,7 +115,8 @@ def _decimal(text: str) -> Decimal | None:
 
 def extract(*, tenant: Tenant, text: str) -> Entities:
     found = Entities()
-    prefix = _order_prefix(tenant)
+    known = catalogue(tenant)
+    prefix = known.order_prefix
     for letters, digits in ORDER_NUMBER.findall(text):
         if letters.upper() == prefix:
             found.order_numbers.append(f"{prefix}-{digits}")
@@ -84,28 +135,16 @@ def extract(*, tenant: Tenant, text: str) -> Entities:
             found.amount = value
     found.latest_order = bool(LATEST.search(text)) and not found.order_numbers
     lowered = f" {text.lower()} "
-    categories = set(order_selectors.product_list(tenant=tenant).values_list("category", flat=True).distinct())
-    for category in sorted(categories):
+    for category in known.categories:
         words = (category, f"{category}s", *CATEGORY_WORDS.get(category, ()))
         if any(re.search(rf"\b{re.escape(w)}s?\b", lowered) for w in words):
             found.category = category
             break
-    found.attributes = _attributes(tenant, lowered)
-    text_without_orders = ORDER_NUMBER.sub(lambda m: " " if m.group(1).upper() == prefix else m.group(0), text)
-    found.product = product_find(tenant=tenant, query=text_without_orders)
-    return found
-
-
-def _attributes(tenant: Tenant, lowered: str) -> dict[str, str]:
-    """Catalogue attribute values (text, like a socket or memory type) the shopper mentions."""
-    values: dict[str, str] = {}
-    rows = order_selectors.product_list(tenant=tenant).values_list("attributes", flat=True)
-    for attributes in rows:
-        for key, value in attributes.items():
-            if isinstance(value, str) and 2 <= len(value) <= 20 and not value.replace(".", "").isdigit():
-                values.setdefault(value.lower(), key)
-    return {
+    found.attributes = {
         key: value
-        for value, key in values.items()
-        if re.search(rf"(?<![\w-]){re.escape(value)}(?![\w-])", lowered) and key not in ("pcie",)
+        for value, key in known.attribute_values.items()
+        if key != "pcie" and re.search(rf"(?<![\w-]){re.escape(value)}(?![\w-])", lowered)
     }
+    text_without_orders = ORDER_NUMBER.sub(lambda m: " " if m.group(1).upper() == prefix else m.group(0), text)
+    found.product = _product(tenant, known, text_without_orders)
+    return found

@@ -71,13 +71,13 @@ def window_remaining(tenant, messages: list[Message], now=None) -> float:
 def turn_run(*, conversation_id: int, flush: bool = False) -> TurnOutcome:
     """Answer the conversation's unanswered messages, unless its batch window is still open
     (``flush`` closes it early: the shopper stopped typing, or a command runs the turn)."""
-    conversation = Conversation.objects.select_related("tenant", "customer").filter(pk=conversation_id).first()
-    if conversation is None:
-        return TurnOutcome("missing")
     with conversation_lock(conversation_id) as acquired:
         if not acquired:
             return TurnOutcome("busy", retry_in=1.0)
-        conversation.refresh_from_db()
+        # Read under the lock: a turn that just finished has moved answered_through_id on.
+        conversation = Conversation.objects.select_related("tenant", "customer").filter(pk=conversation_id).first()
+        if conversation is None:
+            return TurnOutcome("missing")
         if conversation.handled_by == Conversation.HandledBy.HUMAN:
             return TurnOutcome("human")
         messages = list(
@@ -120,7 +120,9 @@ def _triage(turn: Turn) -> None:
     if turn.context.customer_confirmed:
         return  # "yes" is an answer, not a new request: the ticket keeps its category
     try:
-        turn.triage = triage(tenant=turn.tenant, text=turn.text)
+        turn.triage = triage(
+            tenant=turn.tenant, text=turn.text, llm=bool(configured_providers()), on_llm_response=turn.recorder.llm
+        )
     except ApplicationError:
         return
     turn.recorder.run.triage = turn.triage.as_dict()
@@ -129,29 +131,28 @@ def _triage(turn: Turn) -> None:
 
 def route(turn: Turn) -> AgentProfile | None:
     """The supervisor's choice: the intent's target profile when triage is sure of it, else the
-    supervisor itself (which may consult specialists), else any active specialist."""
-    profiles = AgentProfile.objects.for_tenant(turn.tenant).filter(active=True)
+    specialist already on the case for a vague follow-up, else the supervisor itself (which may
+    consult specialists), else any active specialist."""
+    profiles = [p for p in turn.profiles if p.active]
+    by_id = {p.pk: p for p in profiles}
     pending = turn.context.pending_action
     if turn.context.customer_confirmed and pending:
         # "Yes" to a proposal: the profile that may run the proposed tool carries it out.
-        able = profiles.filter(allowed_tools__contains=[pending["tool"]]).order_by("-role", "name").first()
-        if able is not None:
-            return able
+        able = [p for p in profiles if pending["tool"] in p.allowed_tools]
+        if able:
+            return sorted(able, key=lambda p: (p.role != AgentProfile.Role.SPECIALIST, p.name))[0]
     intent = turn.triage.intent if turn.triage else None
-    if intent is not None and intent.target_profile_id and not turn.triage.clarification_needed:
-        chosen = profiles.filter(pk=intent.target_profile_id).first()
-        if chosen is not None:
-            return chosen
-    if turn.state.get("profile_id") and (turn.triage is None or turn.triage.category in WEAK_CATEGORIES
-                                         or turn.triage.clarification_needed):  # fmt: skip
+    if intent is not None and intent.target_profile_id in by_id and not turn.triage.clarification_needed:
+        return by_id[intent.target_profile_id]
+    vague = turn.triage is None or turn.triage.category in WEAK_CATEGORIES or turn.triage.clarification_needed
+    if vague and turn.state.get("profile_id") in by_id:
         # A follow-up ("what do you mean?") stays with the specialist already on the case.
-        current = profiles.filter(pk=turn.state["profile_id"]).first()
-        if current is not None:
-            return current
-    return (
-        profiles.filter(role=AgentProfile.Role.SUPERVISOR).first()
-        or profiles.filter(role=AgentProfile.Role.SPECIALIST).first()
-    )
+        return by_id[turn.state["profile_id"]]
+    for role in (AgentProfile.Role.SUPERVISOR, AgentProfile.Role.SPECIALIST):
+        candidates = [p for p in profiles if p.role == role]
+        if candidates:
+            return candidates[0]
+    return None
 
 
 def _compose(turn: Turn) -> tuple[str, AgentProfile | None]:
@@ -209,7 +210,7 @@ def _finish(turn: Turn, text: str) -> TurnOutcome:
     checked = output_check(
         text=text, tenant_id=turn.tenant.pk, customer_id=context.customer.pk if context.customer else None,
         customer_email=context.customer.email if context.customer else "",
-        instructions="\n".join(AgentProfile.objects.for_tenant(turn.tenant).values_list("instructions", flat=True)),
+        instructions="\n".join(p.instructions for p in turn.profiles),
         succeeded_tools=recorder.succeeded(), allowed_text=f"{turn.text}\n{recorder.results_text()}",
         fallback=_fallback(turn),
     )  # fmt: skip
@@ -221,7 +222,8 @@ def _finish(turn: Turn, text: str) -> TurnOutcome:
         conversation = Conversation.objects.select_for_update().get(pk=turn.conversation.pk)
         conversation.answered_through_id = turn.messages[-1].pk
         conversation.agent_state = turn.state
-        fields = ["answered_through_id", "agent_state", "updated_at"]
+        conversation.last_message_at = timezone.now()
+        fields = ["answered_through_id", "agent_state", "last_message_at", "updated_at"]
         if context.verified and context.customer is not None and not conversation.customer_verified:
             # Verified in this turn (order number and email): the conversation is now theirs.
             conversation.customer_verified, conversation.customer = True, context.customer
@@ -229,7 +231,7 @@ def _finish(turn: Turn, text: str) -> TurnOutcome:
         conversation.save(update_fields=fields)
         reply = conversation_services.message_reply_create(
             conversation=conversation, body=checked.text, channel=turn.messages[-1].channel,
-            metadata={"run_id": run.pk},
+            metadata={"run_id": run.pk}, touch_conversation=False,
         )  # fmt: skip
         run.status = AgentRun.Status.ESCALATED if turn.escalated else AgentRun.Status.SUCCEEDED
         run.finished_at = timezone.now()

@@ -19,6 +19,13 @@ def is_open(provider: str) -> bool:
     return cache.get(_keys(provider)[1]) is not None
 
 
+def state(provider: str) -> tuple[bool, bool]:
+    """(open, failing lately) in one round trip."""
+    failures_key, open_key = _keys(provider)
+    found = cache.get_many([failures_key, open_key])
+    return open_key in found, bool(found.get(failures_key))
+
+
 def record_success(provider: str) -> None:
     cache.delete_many(list(_keys(provider)))
 

@@ -45,7 +45,8 @@ class OpenAICompatibleProvider:
     def complete(
         self, *, messages: list[dict], tools: list[dict] | None = None, model: str | None = None, **options
     ) -> LLMResponse:
-        if circuit.is_open(self.name):
+        is_open, failing = circuit.state(self.name)
+        if is_open:
             raise CircuitOpen(f"{self.name} is cooling down after repeated failures")
         request = {"model": model or self.model, "messages": messages, **options}
         if tools:
@@ -62,7 +63,8 @@ class OpenAICompatibleProvider:
             except openai.OpenAIError as error:  # 400, 401, 404...: retrying will not help
                 circuit.record_failure(self.name)
                 raise ProviderError(f"{self.name}: {type(error).__name__}: {error}") from error
-        circuit.record_success(self.name)
+        if failing:
+            circuit.record_success(self.name)
         if not completion.choices:
             raise ProviderError(f"{self.name}: the response had no choices")
         message = completion.choices[0].message

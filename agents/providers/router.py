@@ -1,6 +1,8 @@
 """The fallback chain: each configured LLM in order, skipping open circuits. When all fail the
 caller gets AllProvidersFailed and answers with the offline agent, which never fails."""
 
+from functools import lru_cache
+
 from django.conf import settings
 
 from agents.providers.base import AllProvidersFailed, LLMResponse, ProviderError
@@ -8,19 +10,23 @@ from agents.providers.openai_compatible import OpenAICompatibleProvider
 
 
 def configured_providers() -> list[OpenAICompatibleProvider]:
-    providers = []
-    for spec in settings.LLM_PROVIDERS:
-        providers.append(
-            OpenAICompatibleProvider(
-                name=spec["name"],
-                base_url=spec.get("base_url", ""),
-                api_key=spec.get("api_key", ""),
-                model=spec["model"],
-                timeout=settings.LLM_TIMEOUT,
-                max_retries=settings.LLM_MAX_RETRIES,
-            )
+    """The chain as settings describe it now (tests change them), each provider built once:
+    creating an SDK client (its HTTP pool, its TLS context) costs tens of milliseconds."""
+    specs = tuple(
+        (spec["name"], spec.get("base_url", ""), spec.get("api_key", ""), spec["model"])
+        for spec in settings.LLM_PROVIDERS
+    )
+    return _build(specs, float(settings.LLM_TIMEOUT), int(settings.LLM_MAX_RETRIES))
+
+
+@lru_cache(maxsize=8)
+def _build(specs: tuple, timeout: float, max_retries: int) -> list[OpenAICompatibleProvider]:
+    return [
+        OpenAICompatibleProvider(
+            name=name, base_url=base_url, api_key=api_key, model=model, timeout=timeout, max_retries=max_retries
         )
-    return providers
+        for name, base_url, api_key, model in specs
+    ]
 
 
 def complete(*, messages: list[dict], tools: list[dict] | None = None, **options) -> LLMResponse:

@@ -1,5 +1,6 @@
 import json
 import time
+from functools import lru_cache
 
 from pydantic import ValidationError
 
@@ -31,12 +32,18 @@ TOOLS: dict[str, Tool] = {
 
 def openai_tool_specs(names: list[str] | None = None) -> list[dict]:
     """The tools' JSON schemas in the OpenAI "tools" format, for the names a profile allows."""
+    return [dict(spec) for spec in _specs(tuple(names) if names is not None else None)]
+
+
+@lru_cache(maxsize=64)
+def _specs(names: tuple[str, ...] | None) -> tuple[dict, ...]:
+    # Building a JSON schema from a pydantic model costs about a millisecond: once per tool set.
     chosen = [TOOLS[n] for n in names if n in TOOLS] if names is not None else list(TOOLS.values())
-    return [
+    return tuple(
         {"type": "function", "function": {"name": t.name, "description": t.description,
                                           "parameters": t.Arguments.model_json_schema()}}
         for t in chosen
-    ]  # fmt: skip
+    )  # fmt: skip
 
 
 def execute(context: ToolContext, name: str, arguments: str | dict | None) -> ToolResult:

@@ -233,6 +233,8 @@ KB_HNSW_EF_SEARCH = env_int("KB_HNSW_EF_SEARCH", 200)
 # The fallback chain of OpenAI-compatible LLMs; empty means the offline agent answers alone.
 LLM_TIMEOUT = float(env_int("LLM_TIMEOUT", 30))
 LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 3)
+# With an LLM configured, triage asks it (JSON, validated) instead of nearest neighbours.
+LLM_TRIAGE = env_bool("LLM_TRIAGE", True)
 LLM_PROVIDERS = [
     {"name": name, "base_url": base_url, "api_key": api_key, "model": model}
     for name, base_url, api_key, model in (

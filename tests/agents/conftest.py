@@ -25,6 +25,7 @@ def llm(settings, fake_openai):
     ]
     settings.LLM_MAX_RETRIES = 0
     settings.LLM_TIMEOUT = 5
+    settings.LLM_TRIAGE = False  # the scripts below are the agent's; LLM triage has its own tests
     from django.core.cache import cache
 
     cache.delete_many(["llm-circuit:primary:failures", "llm-circuit:primary:open"])

@@ -174,3 +174,43 @@ def test_the_supervisor_consults_a_specialist_and_answers(macrocenter, llm):
         "answer": "Yes: 2 in the east warehouse.",
     }
     assert ToolCall.objects.filter(run__conversation_id=result["conversation_id"]).count() == 1
+
+
+def triaged(category, priority="normal", confidence=0.9, clarification_needed=False):
+    return {"content": json.dumps({"category": category, "priority": priority, "confidence": confidence,
+                                   "clarification_needed": clarification_needed})}  # fmt: skip
+
+
+def test_with_an_llm_triage_is_its_validated_json(macrocenter, llm, settings):
+    settings.LLM_TRIAGE = True
+    llm.script(triaged("refund_request", "high", 0.93), {"content": "Which order should I refund?"})
+    result = say(macrocenter, ALEX, "I'd like my money back please")
+    assert result["ticket"] == {**result["ticket"], "category": "refund_request", "priority": "high"}
+    first = chat_requests(llm)[0]
+    assert first["response_format"] == {"type": "json_object"} and "refund_request" in first["messages"][0]["content"]
+    run = AgentRun.objects.get(conversation_id=result["conversation_id"])
+    assert run.triage["confidence"] == 0.93 and run.profile.name == "Orders and returns"
+    assert run.tokens_in > 0  # the triage call is counted with the run
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        {"content": "refund, I think"},  # not JSON
+        triaged("free_money"),  # not one of the store's intents
+        {"content": json.dumps({"category": "refund_request", "confidence": 7})},  # out of range
+        {"status": 500},  # provider failure
+    ],
+)
+def test_invalid_llm_triage_falls_back_to_nearest_neighbours(macrocenter, llm, settings, reply):
+    settings.LLM_TRIAGE = True
+    llm.script(reply, {"content": "Let me check that order."})
+    result = say(macrocenter, ALEX, "where is my order ORD-1002?")
+    assert result["ticket"]["category"] == "order_status"
+
+
+def test_llm_triage_cannot_talk_its_way_out_of_the_rules(macrocenter, llm, settings):
+    settings.LLM_TRIAGE = True
+    llm.script(triaged("greeting", "low"), {"content": "Sorry to hear that."})
+    result = say(macrocenter, ALEX, "someone made an unauthorized charge on my card")
+    assert result["ticket"]["priority"] == "urgent"
