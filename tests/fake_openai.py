@@ -130,6 +130,9 @@ class FakeOpenAI:
                     }
                     for index, call in enumerate(reply.get("tool_calls", []))
                 ]
+                if payload.get("stream"):
+                    self._stream(payload, reply, tool_calls)
+                    return
                 message = {"role": "assistant", "content": reply.get("content")}
                 if tool_calls:
                     message["tool_calls"] = tool_calls
@@ -151,5 +154,30 @@ class FakeOpenAI:
                         },
                     },
                 )
+
+            def _stream(self, payload: dict, reply: dict, tool_calls: list[dict]) -> None:
+                """Server-sent events as OpenAI streams them: the content a word at a time,
+                tool calls in one chunk each, then the usage, then [DONE]."""
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+
+                def chunk(delta: dict | None, usage: dict | None = None) -> None:
+                    body = {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0,
+                            "model": payload["model"],
+                            "choices": [] if delta is None else [{"index": 0, "delta": delta, "finish_reason": None}],
+                            "usage": usage}  # fmt: skip
+                    self.wfile.write(f"data: {json.dumps(body)}\n\n".encode())
+                    self.wfile.flush()
+
+                words = str(reply.get("content") or "").split(" ")
+                for index, word in enumerate(words if reply.get("content") else []):
+                    chunk({"content": word if index == 0 else f" {word}"})
+                for index, call in enumerate(tool_calls):
+                    chunk({"tool_calls": [{"index": index, **call}]})
+                chunk(None, {"prompt_tokens": 10, "completion_tokens": len(words) + 5 * len(tool_calls),
+                             "total_tokens": 0})  # fmt: skip
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
 
         return Handler

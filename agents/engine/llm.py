@@ -2,6 +2,7 @@
 answers in words or runs out of steps. A supervisor may consult specialists as tools."""
 
 import json
+from collections.abc import Callable
 
 from agents.engine.context import Turn, llm_messages
 from agents.models import AgentProfile
@@ -40,9 +41,12 @@ def _ask_specialist_spec(specialists: dict[str, AgentProfile]) -> dict:
     }
 
 
-def llm_reply(turn: Turn, profile: AgentProfile, *, request: str | None = None) -> str:
-    """The profile's reply to the turn (or to a supervisor's ``request``). Raises
-    AllProvidersFailed when no LLM answers, OutOfSteps at the step limit."""
+def llm_reply(
+    turn: Turn, profile: AgentProfile, *, request: str | None = None, on_text: Callable[[str], None] | None = None
+) -> str:
+    """The profile's reply to the turn (or to a supervisor's ``request``). ``on_text`` hears
+    the shopper-facing text as it streams. Raises AllProvidersFailed when no LLM answers,
+    OutOfSteps at the step limit."""
     messages = llm_messages(turn, profile)
     if request:
         messages.append({"role": "user", "content": f"[supervisor] {request}"})
@@ -54,7 +58,8 @@ def llm_reply(turn: Turn, profile: AgentProfile, *, request: str | None = None) 
     turn.context.profile = profile
     try:
         for _ in range(profile.max_steps):
-            response = router.complete(messages=messages, tools=tools or None, model=profile.model or None)
+            options = {"on_text": on_text} if on_text is not None and not request else {}
+            response = router.complete(messages=messages, tools=tools or None, model=profile.model or None, **options)
             turn.recorder.llm(response)
             if not response.tool_calls:
                 return response.content.strip()

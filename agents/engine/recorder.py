@@ -2,6 +2,7 @@
 its trail), LLM usage summed into the run, and live events for staff and the widget."""
 
 import json
+from collections.abc import Callable
 from decimal import Decimal
 
 from agents.models import AgentRun, ToolCall
@@ -29,6 +30,24 @@ class TurnRecorder:
         self.tokens_out = 0
         self.cost = Decimal("0")
         self.llm_calls = 0
+        self.stream_buffer, self.streamed, self.stream_blocked = "", 0, False
+
+    def stream(self, delta: str, check: Callable[[str], bool]) -> None:
+        """Push the reply as the model writes it, a sentence at a time, each sentence released
+        only if the whole text so far passes ``check`` (the output guardrails). Once a check
+        fails nothing more streams; the final message, checked in full, is what counts."""
+        if self.stream_blocked:
+            return
+        self.stream_buffer += delta
+        cut = max(self.stream_buffer.rfind(mark) for mark in (". ", "! ", "? ", "\n"))
+        if cut < self.streamed:
+            return
+        candidate = self.stream_buffer[: cut + 1]
+        if not check(candidate):
+            self.stream_blocked = True
+            return
+        piece, self.streamed = candidate[self.streamed :], len(candidate)
+        self.publish("reply.partial", {"run_id": self.run.pk, "delta": piece})
 
     def publish(self, kind: str, data: dict) -> None:
         event_publish(tenant_id=self.run.tenant_id, conversation_id=self.run.conversation_id, kind=kind, data=data)

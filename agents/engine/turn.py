@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -159,7 +160,7 @@ def _compose(turn: Turn) -> tuple[str, AgentProfile | None]:
     profile = route(turn)
     if configured_providers() and profile is not None:
         try:
-            text = llm_reply(turn, profile)
+            text = llm_reply(turn, profile, on_text=_streamer(turn) if settings.LLM_STREAM else None)
             if text:
                 return text, profile
             turn.flags.append("llm_empty_reply")
@@ -205,15 +206,30 @@ def _answer(conversation: Conversation, messages: list[Message]) -> TurnOutcome:
     return _finish(turn, text)
 
 
-def _finish(turn: Turn, text: str) -> TurnOutcome:
-    context, run, recorder = turn.context, turn.recorder.run, turn.recorder
-    checked = output_check(
+def _check(turn: Turn, text: str):
+    context, recorder = turn.context, turn.recorder
+    return output_check(
         text=text, tenant_id=turn.tenant.pk, customer_id=context.customer.pk if context.customer else None,
         customer_email=context.customer.email if context.customer else "",
         instructions="\n".join(p.instructions for p in turn.profiles),
         succeeded_tools=recorder.succeeded(), allowed_text=f"{turn.text}\n{recorder.results_text()}",
         fallback=_fallback(turn),
     )  # fmt: skip
+
+
+def _streamer(turn: Turn):
+    """Partial reply text for the live channels, released only while it passes the guardrails."""
+
+    def passes(text: str) -> bool:
+        checked = _check(turn, text)
+        return not checked.flags and checked.text == text
+
+    return lambda delta: turn.recorder.stream(delta, passes)
+
+
+def _finish(turn: Turn, text: str) -> TurnOutcome:
+    context, run, recorder = turn.context, turn.recorder.run, turn.recorder
+    checked = _check(turn, text)
     turn.flags.extend(checked.flags)
     proposed = recorder.last("needs_confirmation")
     if proposed is not None and recorder.calls[-1] is proposed:

@@ -235,6 +235,8 @@ LLM_TIMEOUT = float(env_int("LLM_TIMEOUT", 30))
 LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 3)
 # With an LLM configured, triage asks it (JSON, validated) instead of nearest neighbours.
 LLM_TRIAGE = env_bool("LLM_TRIAGE", True)
+# Stream the model's reply to the live channels as it is written (checked sentence by sentence).
+LLM_STREAM = env_bool("LLM_STREAM", True)
 LLM_PROVIDERS = [
     {"name": name, "base_url": base_url, "api_key": api_key, "model": model}
     for name, base_url, api_key, model in (

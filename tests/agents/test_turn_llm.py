@@ -214,3 +214,61 @@ def test_llm_triage_cannot_talk_its_way_out_of_the_rules(macrocenter, llm, setti
     llm.script(triaged("greeting", "low"), {"content": "Sorry to hear that."})
     result = say(macrocenter, ALEX, "someone made an unauthorized charge on my card")
     assert result["ticket"]["priority"] == "urgent"
+
+
+def _events_of_a_turn(tenant, who, text, capture):
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from agents.engine import turn_run
+    from conversations.events import conversation_group, events_flush
+    from conversations.services import message_receive
+
+    customer = customer_for_contact(tenant=tenant, contact=who)
+    received = message_receive(tenant=tenant, channel="web", body=text, customer=customer, verified=True,
+                               schedule_turn=False)  # fmt: skip
+    layer = get_channel_layer()
+    channel = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(conversation_group(received.message.conversation_id), channel)
+    with capture(execute=True):  # the test's transaction never commits: run what waits for it
+        outcome = turn_run(conversation_id=received.message.conversation_id, flush=True)
+    events_flush()
+    events = []
+
+    async def drain():
+        import asyncio
+
+        while True:
+            try:
+                events.append(await asyncio.wait_for(layer.receive(channel), timeout=0.5))
+            except TimeoutError:
+                return
+
+    async_to_sync(drain)()
+    return outcome, events
+
+
+def test_the_reply_streams_a_sentence_at_a_time_then_is_done(macrocenter, llm, django_capture_on_commit_callbacks):
+    llm.script(
+        call("lookup_order", {"order_number": "ORD-1002"}),
+        {"content": "Your Ryzen shipped with FedEx. The tracking number is 394857216043. Anything else?"},
+    )
+    outcome, events = _events_of_a_turn(macrocenter, ALEX, "where is ORD-1002?", django_capture_on_commit_callbacks)
+    kinds = [e["kind"] for e in events]
+    assert kinds[0] == "turn.started" and "tool.called" in kinds and kinds[-1] == "reply.done"
+    partials = [e["data"]["delta"] for e in events if e["kind"] == "reply.partial"]
+    assert partials == ["Your Ryzen shipped with FedEx.", " The tracking number is 394857216043."]
+    final = next(e for e in events if e["kind"] == "message.created" and e["data"]["direction"] == "outbound")
+    assert (
+        final["data"]["body"]
+        == outcome.reply.body.strip()
+        == ("Your Ryzen shipped with FedEx. The tracking number is 394857216043. Anything else?")
+    )
+
+
+def test_streaming_stops_at_text_the_guardrails_would_not_send(macrocenter, llm, django_capture_on_commit_callbacks):
+    llm.script({"content": "Hello there. I've issued your refund of 1959.74 USD. Bye now."})
+    outcome, events = _events_of_a_turn(macrocenter, ALEX, "refund ORD-1001", django_capture_on_commit_callbacks)
+    partials = [e["data"]["delta"] for e in events if e["kind"] == "reply.partial"]
+    assert partials == ["Hello there."]
+    assert "issued your refund" not in outcome.reply.body
