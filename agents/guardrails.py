@@ -38,6 +38,11 @@ CLAIMS = {
         re.IGNORECASE,
     ),
 }
+# Order data the tools returned that backs a claim on its own ("ORD-1016 has been refunded").
+GROUNDS = {
+    "process_refund": re.compile(r'"(status": "refunded|refund_status": "processed)"'),
+    "cancel_order": re.compile(r'"status": "cancelled"'),
+}
 MIN_LEAK_CHARS = 40
 
 
@@ -65,6 +70,7 @@ def output_check(
     succeeded_tools: set[str],
     fallback: str,
     allowed_text: str = "",
+    tool_results: str = "",
 ) -> OutputCheck:
     """The reply as it may be sent, and what was changed in it. Order numbers and emails that
     appear in ``allowed_text`` (the shopper's own words, this turn's tool results) may be
@@ -74,7 +80,8 @@ def output_check(
     if any(line.lower() in lowered for line in _instruction_lines(instructions)):
         return OutputCheck(fallback, ["output_instructions_leak"])
     for tool, claim in CLAIMS.items():
-        if tool not in succeeded_tools and claim.search(text):
+        grounded = tool in succeeded_tools or (tool in GROUNDS and GROUNDS[tool].search(tool_results))
+        if not grounded and claim.search(text):
             return OutputCheck(fallback, [f"output_unconfirmed_claim:{tool}"])
     numbers = set(ORDER_NUMBER.findall(text)) - set(ORDER_NUMBER.findall(allowed_text))
     if numbers:

@@ -18,11 +18,10 @@ AMOUNT = re.compile(
     re.IGNORECASE,
 )
 BUDGET = re.compile(r"\b(under|below|less than|max(?:imum)?|up to|budget(?: of| is)?|no more than)\b", re.IGNORECASE)
-LATEST = re.compile(
-    r"\b(my|the)\s+(last|latest|recent|most recent|newest)\s+(order|purchase|package|parcel)\b"
-    r"|\b(my|the)\s+(order|package|parcel|purchase)\b(?!\s*(#|number|no\b))",
-    re.IGNORECASE,
-)
+LATEST = re.compile(r"\b(my|the)\s+(last|latest|recent|most recent|newest)\s+(order|purchase|package|parcel)\b", re.I)
+MY_ORDER = re.compile(r"\b(my|the)\s+(order|package|parcel|purchase|stuff|delivery)\b(?!\s*(#|number|no\b))", re.I)
+# How shoppers pick one of the orders the agent listed: by its status or its place in the list.
+STATUS_WORDS = ("pending", "paid", "shipped", "delivered", "cancelled", "returned", "refunded")
 # How shoppers name catalogue categories; a category's own name (and plural) always counts.
 CATEGORY_WORDS = {
     "gpu": ("graphics card", "video card", "graphics", "gpu"),
@@ -44,7 +43,9 @@ class Entities:
     emails: list[str] = field(default_factory=list)
     amount: Decimal | None = None
     max_price: Decimal | None = None
-    latest_order: bool = False
+    latest_order: bool = False  # "my last order"
+    my_order: bool = False  # "my order": which one, if there are several, is to be found out
+    status_word: str | None = None  # "the pending one"
     product: Product | None = None
     category: str | None = None
     attributes: dict[str, str] = field(default_factory=dict)
@@ -134,6 +135,8 @@ def extract(*, tenant: Tenant, text: str) -> Entities:
         elif found.amount is None:
             found.amount = value
     found.latest_order = bool(LATEST.search(text)) and not found.order_numbers
+    found.my_order = found.latest_order or (bool(MY_ORDER.search(text)) and not found.order_numbers)
+    found.status_word = next((w for w in STATUS_WORDS if re.search(rf"\b{w}\b", text, re.IGNORECASE)), None)
     lowered = f" {text.lower()} "
     for category in known.categories:
         words = (category, f"{category}s", *CATEGORY_WORDS.get(category, ()))

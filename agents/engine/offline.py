@@ -15,6 +15,11 @@ from agents.tools import ToolResult
 
 ACTIONS = {"cancel_order": "cancel_order", "refund_request": "process_refund", "return_request": "create_return_label"}
 ORDER_INTENTS = {"order_status", *ACTIONS}
+ELIGIBLE = {
+    "cancel_order": ("pending", "paid"),
+    "refund_request": ("paid", "shipped", "delivered"),
+    "return_request": ("delivered",),
+}
 HANDOFF_INTENTS = {"human_handoff"}
 URGENT_INTENTS = {"billing_dispute"}
 PRODUCT_INTENTS = {"stock_check", "product_recommendation"}
@@ -79,6 +84,7 @@ GREETING_ONLY = re.compile(
     r"^(hi|hello|hey|hiya|good (morning|afternoon|evening)|thanks?( you)?|thank you|cheers)[\s!.,🙂]*(there)?[\s!.]*$",
     re.IGNORECASE,
 )
+GREETING_WORD = re.compile(r"\b(hi|hello|hey|hiya|howdy|good (morning|afternoon|evening)|help|anyone)\b", re.I)
 THANKS = re.compile(
     r"^((ok|okay|great|perfect|awesome|cool)[\s,!.]*)?(thanks|thank you|thx|ty|cheers)\b[\w\s,!.🙂]{0,25}$",
     re.IGNORECASE,
@@ -110,6 +116,9 @@ def offline_reply(turn: Turn) -> str:
         return "Okay! What would you like me to do next?"
     entities = extract(tenant=turn.tenant, text=turn.text)
     intent = _intent(turn, entities)
+    if intent == "greeting" and GREETING_WORD.search(last) and not (entities.order_numbers or entities.product):
+        turn.state["clarifications"] = 0
+        return f"Hi! I'm the {turn.tenant.name} assistant. I can help with orders, returns, refunds, stock and product questions. What can I do for you?"  # noqa: E501
     if intent in HANDOFF_INTENTS:
         return _escalate(turn, "The shopper asked to talk to a person.", priority="high")
     if intent in URGENT_INTENTS:
@@ -125,7 +134,10 @@ def offline_reply(turn: Turn) -> str:
 
 def _intent(turn: Turn, entities: Entities) -> str:
     awaiting = turn.state.get("awaiting") or {}
-    supplies_slot = entities.order_numbers or entities.emails or entities.latest_order or entities.product
+    supplies_slot = (
+        entities.order_numbers or entities.emails or entities.my_order or entities.product
+        or (awaiting.get("choices") and entities.status_word)
+    )  # fmt: skip
     triage = turn.triage
     if awaiting and supplies_slot:
         confident_elsewhere = (
@@ -139,7 +151,7 @@ def _intent(turn: Turn, entities: Entities) -> str:
         if triage.category in ORDER_INTENTS and len(verbs) == 1:
             return verbs[0]  # "a refund for ORD-1014": the word the shopper used beats the neighbours' vote
         return triage.category
-    if entities.order_numbers or entities.latest_order:
+    if entities.order_numbers or entities.my_order:
         if triage is not None and triage.category in ORDER_INTENTS:
             return triage.category
         return verbs[0] if verbs else "order_status"
@@ -207,7 +219,10 @@ def _ask_for(turn: Turn, intent: str, order_number: str | None, text: str) -> st
 def _order_flow(turn: Turn, intent: str, entities: Entities) -> str:
     context, awaiting = turn.context, turn.state.get("awaiting") or {}
     number = (entities.order_numbers or [None])[0] or awaiting.get("order_number") or None
-    if number is None and not entities.latest_order and not awaiting and intent in ACTIONS:
+    choices = awaiting.get("choices") or {}
+    if number is None and entities.status_word in choices.values():
+        number = next(n for n, status in choices.items() if status == entities.status_word)  # "the pending one"
+    if number is None and not entities.my_order and not awaiting and intent in ACTIONS:
         if QUESTION.search(turn.text.strip()):
             # "What's your return policy?" asks about the rule, not about acting on an order.
             answer = _knowledge(turn)
@@ -243,11 +258,15 @@ def _order_flow(turn: Turn, intent: str, entities: Entities) -> str:
                 if not result.ok
                 else "I don't see any orders under your details. Could you give me the order number?"
             )
-        if entities.latest_order or len(orders) == 1 or (intent == "order_status" and not awaiting):
-            number = orders[0]["number"]
+        # For an action, only the orders it can apply to are candidates: if one, that's it.
+        eligible = [o for o in orders if o["status"] in ELIGIBLE.get(intent, ())] or orders
+        if entities.latest_order or len(eligible) == 1 or (intent == "order_status" and not awaiting):
+            number = (eligible if intent in ACTIONS else orders)[0]["number"]
         else:
-            listing = "; ".join(f"{o['number']} ({o['status']}, {o['placed_at']})" for o in orders)
-            return _ask_for(turn, intent, None, f"Which order is it? Your recent orders: {listing}.")
+            listing = "; ".join(f"{o['number']} ({o['status']}, placed {o['placed_at']})" for o in eligible)
+            turn.state["awaiting"] = {"intent": intent, "order_number": "",
+                                      "choices": {o["number"]: o["status"] for o in eligible}}  # fmt: skip
+            return f"Which order is it? {listing}."
     turn.state.pop("awaiting", None)
     turn.state["order_number"] = number
     if intent == "order_status":

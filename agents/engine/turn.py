@@ -213,6 +213,7 @@ def _check(turn: Turn, text: str):
         customer_email=context.customer.email if context.customer else "",
         instructions="\n".join(p.instructions for p in turn.profiles),
         succeeded_tools=recorder.succeeded(), allowed_text=f"{turn.text}\n{recorder.results_text()}",
+        tool_results=recorder.results_text(),
         fallback=_fallback(turn),
     )  # fmt: skip
 

@@ -78,7 +78,9 @@ class RecommendProducts(Tool):
             if all(_text(p.attributes.get(k, "")) == v for k, v in wanted.items())
             and (reference is None or fits(p, reference))
         ]
-        candidates.sort(key=lambda p: (not (p.in_stock or 0) > 0, -p.price))
+        # In stock first; within a budget the best it buys, otherwise the most affordable fit.
+        ascending = arguments.max_price is None
+        candidates.sort(key=lambda p: (not (p.in_stock or 0) > 0, p.price if ascending else -p.price))
         if not candidates:
             return ToolResult("error", {"message": "Nothing in the catalogue matches all of that."})
         return ToolResult(

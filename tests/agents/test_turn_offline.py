@@ -220,3 +220,33 @@ def test_converse_repl_reads_lines_until_eof(macrocenter, monkeypatch, capsys):
     monkeypatch.setattr("builtins.input", fake_input)
     call_command("converse", "--tenant", "macrocenter", "--customer", ALEX)
     assert "394857216043" in capsys.readouterr().out
+
+
+def test_a_refunded_orders_status_is_told_as_it_is(macrocenter):
+    result = say(macrocenter, "sofia.rossi@example.com", "what's the status of ORD-1016?")
+    assert "ORD-1016" in result["reply"] and "refunded" in result["reply"]
+    run = AgentRun.objects.get(conversation_id=result["conversation_id"])
+    assert run.flags == []
+
+
+def test_with_several_orders_the_agent_asks_which_one_and_understands_the_answer(macrocenter):
+    lucas = "lucas.silva@example.com"  # ORD-1013 paid, ORD-1023 pending: both cancellable
+    first = say(macrocenter, lucas, "can you cancel my order please")
+    assert "Which order" in first["reply"] and "ORD-1013" in first["reply"] and "ORD-1023" in first["reply"]
+    second = say(macrocenter, lucas, "the pending one")
+    assert tools(second) == [("cancel_order", "needs_confirmation")] and "ORD-1023" in second["reply"]
+    assert tools(say(macrocenter, lucas, "yes")) == [("cancel_order", "ok")]
+    assert Order.objects.get(tenant=macrocenter, number="ORD-1023").status == "cancelled"
+    assert Order.objects.get(tenant=macrocenter, number="ORD-1013").status == "paid"
+
+
+def test_only_orders_an_action_applies_to_are_candidates(macrocenter):
+    # Alex has one delivered order inside the window and others that are not returnable.
+    result = say(macrocenter, ALEX, "I want to return my order")
+    assert tools(result)[-1][0] == "create_return_label" or "Which order" in result["reply"]
+    assert "ORD-1002" not in result["reply"] and "ORD-1003" not in result["reply"]
+
+
+def test_a_greeting_with_a_vague_ask_gets_a_greeting(macrocenter):
+    result = say(macrocenter, PRIYA, "Hi, I need help")
+    assert result["tool_calls"] == [] and "What can I do for you" in result["reply"]
