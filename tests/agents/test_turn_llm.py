@@ -272,3 +272,14 @@ def test_streaming_stops_at_text_the_guardrails_would_not_send(macrocenter, llm,
     partials = [e["data"]["delta"] for e in events if e["kind"] == "reply.partial"]
     assert partials == ["Hello there."]
     assert "issued your refund" not in outcome.reply.body
+
+
+def test_an_open_circuit_skips_the_llm_and_the_offline_agent_answers(macrocenter, llm):
+    from agents.providers import circuit
+
+    for _ in range(circuit.FAILURE_THRESHOLD):
+        circuit.record_failure("primary")
+    result = say(macrocenter, ALEX, "where is ORD-1002?")
+    assert "394857216043" in result["reply"] and chat_requests(llm) == []
+    run = AgentRun.objects.get(conversation_id=result["conversation_id"])
+    assert run.provider == "offline" and "llm_unavailable" in run.flags and "cooling down" in run.error

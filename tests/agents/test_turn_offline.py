@@ -250,3 +250,28 @@ def test_only_orders_an_action_applies_to_are_candidates(macrocenter):
 def test_a_greeting_with_a_vague_ask_gets_a_greeting(macrocenter):
     result = say(macrocenter, PRIYA, "Hi, I need help")
     assert result["tool_calls"] == [] and "What can I do for you" in result["reply"]
+
+
+def test_a_message_that_arrives_during_a_turn_gets_a_follow_up_turn(macrocenter, monkeypatch):
+    from agents.engine import offline, turn_run
+
+    customer = customer_for_contact(tenant=macrocenter, contact=ALEX)
+    first = message_receive(tenant=macrocenter, channel="web", body="where is ORD-1002?", customer=customer,
+                            verified=True, schedule_turn=False).message  # fmt: skip
+    real = offline.offline_reply
+
+    def slow_reply(turn):
+        # While the agent works, the shopper writes again.
+        message_receive(tenant=macrocenter, channel="web", body="and ORD-1003?", customer=customer,
+                        verified=True, schedule_turn=False)  # fmt: skip
+        return real(turn)
+
+    monkeypatch.setattr("agents.engine.turn.offline_reply", slow_reply)
+    outcome = turn_run(conversation_id=first.conversation_id, flush=True)
+    assert "ORD-1002" in outcome.reply.body and "ORD-1003" not in outcome.reply.body
+    monkeypatch.setattr("agents.engine.turn.offline_reply", real)
+    follow_up = turn_run(conversation_id=first.conversation_id, flush=True)
+    assert follow_up.status == "answered" and "ORD-1003" in follow_up.reply.body
+    inbound = Message.objects.filter(conversation_id=first.conversation_id, direction="inbound")
+    conversation = Conversation.objects.get(pk=first.conversation_id)
+    assert conversation.answered_through_id == inbound.order_by("-id").first().pk
