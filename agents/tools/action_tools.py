@@ -110,6 +110,7 @@ class ProcessRefund(Tool):
                 reason=f"Above the store's {context.tenant.refund_review_threshold} {order.currency} limit.",
                 priority="high", category="refund", idempotency_key=key, requested_by="ai agent",
                 conversation=context.conversation,
+                ticket=context.conversation.tickets.order_by("-created_at").first() if context.conversation else None,
             )  # fmt: skip
             return ToolResult(
                 "needs_review",
