@@ -76,6 +76,7 @@ def _best_statements(question: str, statements: list[str]) -> list[str]:
 
 def grounded_answer(*, tenant: Tenant, question: str, k: int = 3) -> GroundedAnswer | None:
     """None when nothing in the knowledge base answers well enough to quote."""
+    question = " ".join((question or "").split())  # as search() embeds it: one vector, memoised
     passages = search(tenant=tenant, query=question, k=k)
     if not passages:
         return None
