@@ -35,6 +35,7 @@ TEXT_WEIGHT = 0.5
 MIN_COVERAGE = 0.34
 STALE_FACTOR = 0.9
 TEXT_SCAN_LIMIT = 500
+TEXT_SCORE_LIMIT = 100  # of those, the best by ts_rank_cd have their term coverage counted
 MAX_TEXT_TERMS = 12  # a rambling question's first dozen distinct words are plenty for full text
 MAX_PER_ARTICLE = 2
 MODES = ("hybrid", "vector", "text")
@@ -91,21 +92,29 @@ text_matches AS (
     -- At most TEXT_SCAN_LIMIT matching passages are ranked: when a query's words are so common
     -- that more match, full text says little about it, and ranking them all would cost more
     -- than the whole search may take. Vector search carries such queries.
-    SELECT c.id, ts_rank_cd(c.search_vector, text_query.q) AS score,
-           (SELECT count(*) FROM unnest(text_query.terms) term WHERE c.search_vector @@ term)::float
+    -- Coverage (the share of the query's terms a passage holds) is counted term by term, so
+    -- only for the passages ts_rank_cd puts first.
+    SELECT scored.id, scored.score,
+           (SELECT count(*) FROM unnest(text_query.terms) term WHERE scored.search_vector @@ term)::float
                / greatest(cardinality(text_query.terms), 1) AS coverage
     FROM (
-        SELECT c.id
-        FROM knowledge_chunk c
-        JOIN knowledge_article a ON a.id = c.article_id
+        SELECT c.id, c.search_vector, ts_rank_cd(c.search_vector, text_query.q) AS score
+        FROM (
+            SELECT c.id
+            FROM knowledge_chunk c
+            JOIN knowledge_article a ON a.id = c.article_id
+            CROSS JOIN text_query
+            WHERE c.tenant_id = %(tenant)s
+              AND a.status = 'published'
+              AND (%(serve_stale)s OR a.review_by IS NULL OR a.review_by >= %(today)s)
+              AND c.search_vector @@ text_query.q
+            LIMIT %(text_scan_limit)s
+        ) matched
+        JOIN knowledge_chunk c ON c.id = matched.id
         CROSS JOIN text_query
-        WHERE c.tenant_id = %(tenant)s
-          AND a.status = 'published'
-          AND (%(serve_stale)s OR a.review_by IS NULL OR a.review_by >= %(today)s)
-          AND c.search_vector @@ text_query.q
-        LIMIT %(text_scan_limit)s
-    ) matched
-    JOIN knowledge_chunk c ON c.id = matched.id
+        ORDER BY score DESC
+        LIMIT %(text_score_limit)s
+    ) scored
     CROSS JOIN text_query
 ),
 text_hits AS (
@@ -188,6 +197,7 @@ def rank_passages(
         "min_coverage": MIN_COVERAGE if mode == "hybrid" else 0,
         "max_terms": MAX_TEXT_TERMS,
         "text_scan_limit": TEXT_SCAN_LIMIT,
+        "text_score_limit": TEXT_SCORE_LIMIT,
         "stale_factor": STALE_FACTOR,
         "fetch": k * (MAX_PER_ARTICLE + 1),
     }
