@@ -12,6 +12,7 @@ from agents.confirmation import is_explicit_yes
 from agents.engine.context import Turn
 from agents.engine.entities import Entities, extract
 from agents.tools import ToolResult
+from orders.models import Product
 
 ACTIONS = {"cancel_order": "cancel_order", "refund_request": "process_refund", "return_request": "create_return_label"}
 ORDER_INTENTS = {"order_status", *ACTIONS}
@@ -125,7 +126,7 @@ def offline_reply(turn: Turn) -> str:
         return _escalate(turn, f"Possible billing problem: {turn.text[:300]}", priority="urgent")
     if intent in ORDER_INTENTS:
         return _order_flow(turn, intent, entities)
-    if intent in PRODUCT_INTENTS or (intent == "compatibility" and entities.category and entities.product):
+    if intent in PRODUCT_INTENTS or (intent == "compatibility" and entities.category):
         reply = _product_flow(turn, intent, entities)
         if reply:
             return reply
@@ -227,6 +228,8 @@ def _order_flow(turn: Turn, intent: str, entities: Entities) -> str:
             # "What's your return policy?" asks about the rule, not about acting on an order.
             answer = _knowledge(turn)
             if answer:
+                # If an order number comes next ("for ORD-1006"), it is for this.
+                turn.state["awaiting"] = {"intent": intent, "order_number": ""}
                 return answer
         if REFERS_TO_ORDER.search(turn.text):
             number = turn.state.get("order_number") or None  # "cancel it", after talking about an order
@@ -305,6 +308,13 @@ def order_status_text(order: dict) -> str:
 
 def _product_flow(turn: Turn, intent: str, entities: Entities) -> str | None:
     context = turn.context
+    if entities.product is None and turn.state.get("product_sku") and REFERS_TO_ORDER.search(turn.text):
+        # "which PSU should I get for it?": the product talked about last.
+        entities.product = Product.objects.for_tenant(turn.tenant).filter(sku=turn.state["product_sku"]).first()
+    if entities.product is not None:
+        turn.state["product_sku"] = entities.product.sku
+    elif intent == "compatibility":
+        return None  # "does DDR5 work on B650?" is a question for the knowledge base
     if intent == "stock_check" and entities.product is not None:
         result = turn.recorder.tool(context, "check_inventory", {"query": entities.product.sku})
         if not result.ok:

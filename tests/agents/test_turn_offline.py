@@ -277,3 +277,18 @@ def test_a_message_that_arrives_during_a_turn_gets_a_follow_up_turn(macrocenter,
     inbound = Message.objects.filter(conversation_id=first.conversation_id, direction="inbound")
     conversation = Conversation.objects.get(pk=first.conversation_id)
     assert conversation.answered_through_id == inbound.order_by("-id").first().pk
+
+
+def test_an_order_number_after_a_policy_question_continues_that_request(macrocenter):
+    first = say(macrocenter, MIA, "how do I get a refund?")
+    assert ("search_knowledge_base", "ok") in tools(first)
+    second = say(macrocenter, MIA, "for ORD-1014")
+    assert tools(second) == [("process_refund", "needs_confirmation")]
+
+
+def test_it_means_the_product_talked_about_last(macrocenter):
+    say(macrocenter, PRIYA, "is the rx 7900 xtx in stock?")
+    result = say(macrocenter, PRIYA, "which psu should i get for it")
+    [call] = result["tool_calls"]
+    assert call["tool"] == "recommend_products" and call["arguments"]["compatible_with"] == "MC-GPU-RX7900XTX-PULSE"
+    assert "fit the Sapphire PULSE Radeon RX 7900 XTX" in result["reply"]
