@@ -17,7 +17,6 @@ def turn_schedule(message: Message, *, flush: bool = False) -> None:
     conversation = Conversation.objects.select_related("tenant").get(pk=message.conversation_id)
     if conversation.handled_by == Conversation.HandledBy.HUMAN:
         return
-    tenant = conversation.tenant
     countdown = 0.0
     if not flush:
         first = (
@@ -25,11 +24,16 @@ def turn_schedule(message: Message, *, flush: bool = False) -> None:
                 conversation=conversation, direction=Message.Direction.INBOUND, pk__gt=conversation.answered_through_id
             )
             .order_by("id")
-            .values_list("created_at", flat=True)
             .first()
-        ) or message.created_at
-        now = timezone.now()
-        quiet = message.created_at + timedelta(milliseconds=tenant.batch_window_ms)
-        latest = first + timedelta(milliseconds=tenant.batch_max_wait_ms)
-        countdown = max(0.0, (min(quiet, latest) - now).total_seconds())
+        ) or message
+        countdown = window_remaining(conversation.tenant, [first, message])
     run_turn.apply_async((conversation.pk,), {"flush": flush}, countdown=countdown)
+
+
+def window_remaining(tenant, messages: list[Message], now=None) -> float:
+    """Seconds until the batch window closes: quiet for batch_window_ms after the newest
+    message, or batch_max_wait_ms after the oldest unanswered one, whichever comes first."""
+    now = now or timezone.now()
+    quiet_until = messages[-1].created_at + timedelta(milliseconds=tenant.batch_window_ms)
+    latest = messages[0].created_at + timedelta(milliseconds=tenant.batch_max_wait_ms)
+    return max(0.0, (min(quiet_until, latest) - now).total_seconds())

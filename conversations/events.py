@@ -68,11 +68,13 @@ class _Publisher:
             except Exception:  # best effort: the rows are committed, clients replay
                 logger.warning("live event %s not pushed", event.get("kind"), exc_info=True)
             finally:
-                self._pending -= 1
+                with self._lock:
+                    self._pending -= 1
 
     def submit(self, groups: tuple[str, ...], event: dict) -> None:
         self._ensure_started()
-        self._pending += 1
+        with self._lock:  # the loop thread counts down
+            self._pending += 1
         self._loop.call_soon_threadsafe(self._queue.put_nowait, (groups, event))
 
     def flush(self, timeout: float = 2.0) -> None:

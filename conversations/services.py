@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from conversations import hooks
+from conversations.delivery import message_deliver
 from conversations.events import event_publish, message_event
 from conversations.models import Channel, Conversation, Customer, Message, Ticket
 from conversations.selectors import customer_find
@@ -266,8 +267,6 @@ def ticket_triage_save(
 def followup_send(*, conversation: Conversation, channel: str, body: str) -> Message:
     """Answer the shopper on another channel (email or SMS): the message joins their open
     conversation there (or a new one) and is delivered after commit."""
-    from conversations.delivery import message_deliver
-
     customer = conversation.customer
     address = {Channel.EMAIL: customer.email, Channel.SMS: customer.phone}.get(channel)
     if address is None:

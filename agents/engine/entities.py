@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from agents.tools.recommend_tools import name_score
 from orders import selectors as order_selectors
 from orders.models import Order, Product
 from tenants.models import Tenant
@@ -98,8 +99,7 @@ def _product(tenant: Tenant, known: Catalogue, text: str) -> Product | None:
         if re.search(rf"(?<![\w-]){re.escape(sku.lower())}(?![\w-])", lowered):
             best, best_score = pk, 99
             break
-        name_words = set(name.lower().replace("-", " ").split())
-        score = sum(2 if any(ch.isdigit() for ch in w) else 1 for w in words & name_words)
+        score = name_score(words, name)
         if score > best_score:
             best, best_score = pk, score
     if best is None or best_score < 2:

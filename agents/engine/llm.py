@@ -17,8 +17,7 @@ class OutOfSteps(Exception):
 
 
 def _specialists(turn: Turn) -> dict[str, AgentProfile]:
-    profiles = AgentProfile.objects.for_tenant(turn.tenant).filter(active=True, role=AgentProfile.Role.SPECIALIST)
-    return {profile.name: profile for profile in profiles}
+    return {p.name: p for p in turn.profiles if p.active and p.role == AgentProfile.Role.SPECIALIST}
 
 
 def _ask_specialist_spec(specialists: dict[str, AgentProfile]) -> dict:

@@ -112,14 +112,14 @@ def offline_reply(turn: Turn) -> str:
     if THANKS.match(last) and len(turn.messages) == 1:
         return "You're welcome! Is there anything else I can help you with?"
     if GREETING_ONLY.match(last) and len(turn.messages) == 1:
-        return f"Hi! I'm the {turn.tenant.name} assistant. I can help with orders, returns, refunds, stock and product questions. What can I do for you?"  # noqa: E501
+        return _greeting(turn)
     if is_explicit_yes(last) and not context.pending_action and not turn.state.get("awaiting"):
         return "Okay! What would you like me to do next?"
     entities = extract(tenant=turn.tenant, text=turn.text)
     intent = _intent(turn, entities)
     if intent == "greeting" and GREETING_WORD.search(last) and not (entities.order_numbers or entities.product):
         turn.state["clarifications"] = 0
-        return f"Hi! I'm the {turn.tenant.name} assistant. I can help with orders, returns, refunds, stock and product questions. What can I do for you?"  # noqa: E501
+        return _greeting(turn)
     if intent in HANDOFF_INTENTS:
         return _escalate(turn, "The shopper asked to talk to a person.", priority="high")
     if intent in URGENT_INTENTS:
@@ -131,6 +131,13 @@ def offline_reply(turn: Turn) -> str:
         if reply:
             return reply
     return _knowledge(turn) or _clarify(turn)
+
+
+def _greeting(turn: Turn) -> str:
+    return (
+        f"Hi! I'm the {turn.tenant.name} assistant. I can help with orders, returns, refunds, stock and product "
+        "questions. What can I do for you?"
+    )
 
 
 def _intent(turn: Turn, entities: Entities) -> str:

@@ -29,7 +29,6 @@ class TurnRecorder:
         self.tokens_in = 0
         self.tokens_out = 0
         self.cost = Decimal("0")
-        self.llm_calls = 0
         self.stream_buffer, self.streamed, self.stream_blocked = "", 0, False
 
     def stream(self, delta: str, check: Callable[[str], bool]) -> None:
@@ -64,7 +63,6 @@ class TurnRecorder:
         return result
 
     def llm(self, response: LLMResponse) -> None:
-        self.llm_calls += 1
         self.tokens_in += response.tokens_in
         self.tokens_out += response.tokens_out
         self.cost += call_cost(model=response.model, tokens_in=response.tokens_in, tokens_out=response.tokens_out)

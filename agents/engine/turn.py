@@ -11,7 +11,6 @@ Safe to run twice, concurrently or after a crash:
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -26,6 +25,7 @@ from agents.guardrails import input_flags, output_check
 from agents.models import AgentProfile, AgentRun
 from agents.providers.base import AllProvidersFailed
 from agents.providers.router import configured_providers
+from agents.scheduling import window_remaining
 from agents.tools import ToolContext
 from agents.triage import triage
 from conversations import services as conversation_services
@@ -58,15 +58,6 @@ def conversation_lock(conversation_id: int):
         if acquired:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [LOCK_NAMESPACE, conversation_id])
-
-
-def window_remaining(tenant, messages: list[Message], now=None) -> float:
-    """Seconds until the batch window closes: quiet for batch_window_ms after the newest
-    message, or batch_max_wait_ms after the oldest unanswered one, whichever comes first."""
-    now = now or timezone.now()
-    quiet_until = messages[-1].created_at + timedelta(milliseconds=tenant.batch_window_ms)
-    latest = messages[0].created_at + timedelta(milliseconds=tenant.batch_max_wait_ms)
-    return max(0.0, (min(quiet_until, latest) - now).total_seconds())
 
 
 def turn_run(*, conversation_id: int, flush: bool = False) -> TurnOutcome:

@@ -18,6 +18,13 @@ def _text(value) -> str:
     return str(value).strip().lower()
 
 
+def name_score(words: set[str], name: str) -> int:
+    """How well a product name matches the shopper's words: shared words, a word with a digit
+    (a model number like 4090) counting double."""
+    shared = words & set(name.lower().replace("-", " ").split())
+    return sum(2 if any(ch.isdigit() for ch in word) else 1 for word in shared)
+
+
 def product_find(*, tenant, query: str) -> Product | None:
     """A product by SKU, else the one whose name shares the most words with ``query``."""
     query = query.strip()
@@ -28,8 +35,7 @@ def product_find(*, tenant, query: str) -> Product | None:
     words = {w for w in query.lower().replace("-", " ").split() if len(w) > 1}
     best, best_score = None, 0
     for product in products.only("id", "sku", "name", "category", "price", "attributes"):
-        name_words = set(product.name.lower().replace("-", " ").split())
-        score = sum(2 if any(ch.isdigit() for ch in w) else 1 for w in words & name_words)
+        score = name_score(words, product.name)
         if score > best_score:
             best, best_score = product, score
     return best if best_score >= 2 else None

@@ -292,3 +292,12 @@ def test_it_means_the_product_talked_about_last(macrocenter):
     [call] = result["tool_calls"]
     assert call["tool"] == "recommend_products" and call["arguments"]["compatible_with"] == "MC-GPU-RX7900XTX-PULSE"
     assert "fit the Sapphire PULSE Radeon RX 7900 XTX" in result["reply"]
+
+
+def test_converse_never_reaches_another_stores_customer(macrocenter, other_tenant):
+    from tests.factories import CustomerFactory
+
+    CustomerFactory(tenant=other_tenant, email="elsewhere@example.com")
+    with pytest.raises(CommandError, match="no customer with the email"):
+        call_command("converse", "--tenant", "macrocenter", "--customer", "elsewhere@example.com", "hi")
+    assert not Message.objects.filter(conversation__customer__email="elsewhere@example.com").exists()
