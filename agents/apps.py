@@ -6,7 +6,8 @@ class AgentsConfig(AppConfig):
 
     def ready(self) -> None:
         # conversations sits below agents: it calls back through its hook registry.
-        from agents.scheduling import turn_schedule
+        from agents.scheduling import turn_flush, turn_schedule
         from conversations import hooks
 
         hooks.on_message_received(turn_schedule)
+        hooks.on_typing_stopped(turn_flush)

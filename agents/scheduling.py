@@ -30,6 +30,22 @@ def turn_schedule(message: Message, *, flush: bool = False) -> None:
     run_turn.apply_async((conversation.pk,), {"flush": flush}, countdown=countdown)
 
 
+def turn_flush(conversation_id: int) -> None:
+    """The shopper stopped typing: answer now what is waiting, if anything is."""
+    conversation = Conversation.objects.filter(pk=conversation_id, handled_by=Conversation.HandledBy.AI).first()
+    if conversation is None:
+        return
+    waiting = (
+        Message.objects.filter(
+            conversation=conversation, direction=Message.Direction.INBOUND, pk__gt=conversation.answered_through_id
+        )
+        .order_by("-id")
+        .first()
+    )
+    if waiting is not None:
+        turn_schedule(waiting, flush=True)
+
+
 def window_remaining(tenant, messages: list[Message], now=None) -> float:
     """Seconds until the batch window closes: quiet for batch_window_ms after the newest
     message, or batch_max_wait_ms after the oldest unanswered one, whichever comes first."""

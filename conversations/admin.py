@@ -36,8 +36,10 @@ class ConversationAdmin(TenantScopedAdmin):
 @admin.register(Message)
 class MessageAdmin(TenantScopedAdmin):
     edit_roles = frozenset()  # messages are the record of what was said: nobody edits them
-    list_display = ["created_at", "conversation", "direction", "channel", "sender_kind", "short_body", "tenant"]
-    list_filter = ["direction", "channel", "sender_kind"]
+    list_display = [
+        "created_at", "conversation", "direction", "channel", "sender_kind", "short_body", "delivery_status", "tenant",
+    ]  # fmt: skip
+    list_filter = ["direction", "channel", "sender_kind", "delivery_status"]
     search_fields = ["body", "provider_message_id"]
     list_select_related = ["tenant", "conversation"]
     date_hierarchy = "created_at"

@@ -110,7 +110,7 @@ def event_publish(*, tenant_id: int, conversation_id: int, kind: str, data: dict
 
 
 def message_event(message) -> dict:
-    return {
+    event = {
         "id": message.pk,
         "direction": message.direction,
         "channel": message.channel,
@@ -118,3 +118,6 @@ def message_event(message) -> dict:
         "body": message.body,
         "created_at": message.created_at.isoformat(),
     }
+    if message.metadata.get("client_id"):  # the widget matches its pending bubble to the stored message
+        event["client_id"] = message.metadata["client_id"]
+    return event

@@ -13,6 +13,13 @@ class Channel(models.TextChoices):
     API = "api", "API"
 
 
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SENT = "sent", "Sent"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Failed"
+
+
 class Customer(TenantScopedModel):
     """A shopper, one record across channels: found by email or phone within the tenant."""
 
@@ -106,6 +113,11 @@ class Message(TenantScopedModel):
     provider_message_id = models.CharField(max_length=255, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Outbound email and SMS only (web replies reach the widget as live events): the delivery
+    # task moves pending to sent (or failed after its last try); Twilio's callbacks to delivered.
+    delivery_status = models.CharField(max_length=10, choices=DeliveryStatus.choices, blank=True)
+    delivery_error = models.CharField(max_length=500, blank=True)
+    delivery_attempts = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -38,6 +38,25 @@ def message_list(*, tenant: Tenant, conversation_id: int, after_id: int | None =
     return messages.order_by("created_at", "id")
 
 
+def messages_by_provider_ids(*, tenant: Tenant, ids: list[str], channel: str = "email") -> QuerySet[Message]:
+    """The tenant's messages on ``channel`` with any of these provider ids (email Message-IDs)."""
+    return (
+        Message.objects.for_tenant(tenant)
+        .filter(channel=channel, provider_message_id__in=[item for item in ids if item])
+        .select_related("conversation__customer")
+    )
+
+
+def message_get_by_provider_id(*, tenant: Tenant, provider_message_id: str, direction: str | None = None) -> Message:
+    messages = Message.objects.for_tenant(tenant).filter(provider_message_id=provider_message_id)
+    if direction:
+        messages = messages.filter(direction=direction)
+    message = messages.first() if provider_message_id else None
+    if message is None:
+        raise NotFound(f"No message {provider_message_id!r}.")
+    return message
+
+
 def ticket_list(*, tenant: Tenant, status: str | None = None) -> QuerySet[Ticket]:
     tickets = Ticket.objects.for_tenant(tenant).select_related("customer", "assignee")
     return tickets.filter(status=status) if status else tickets

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from conversations import hooks
-from conversations.delivery import message_deliver
+from conversations import hooks, tasks
+from conversations.channels.email_outbound import email_message_id_new
 from conversations.events import event_publish, message_event
-from conversations.models import Channel, Conversation, Customer, Message, Ticket
+from conversations.models import Channel, Conversation, Customer, DeliveryStatus, Message, Ticket
 from conversations.selectors import customer_find
 from supportdesk.errors import ApplicationError, NotFound
 from tenants.models import AuditEvent, Tenant
@@ -115,6 +115,36 @@ def _customer_resolve(*, tenant: Tenant, email: str, phone: str, name: str) -> C
         return customer_find(tenant=tenant, email=email, phone=phone)
 
 
+LINKED_FIELDS = ("email", "phone", "external_id", "name")
+
+
+def customers_link(*, keep: Customer, merge: Customer) -> Customer:
+    """One person proven to be both records (a signed widget token; an order number with its
+    email given over SMS): ``merge``'s conversations and tickets move to ``keep``, which takes
+    the contact details it lacks, so the next email, text or visit finds one customer with the
+    whole history. ``merge`` goes unless orders hang on it."""
+    if keep.pk == merge.pk:
+        return keep
+    if keep.tenant_id != merge.tenant_id:
+        raise ApplicationError("Customers of different stores cannot be linked.", code="cross_tenant")
+    with transaction.atomic():
+        Conversation.objects.filter(customer=merge).update(customer=keep)
+        Ticket.objects.filter(customer=merge).update(customer=keep)
+        if merge.orders.exists():
+            return keep
+        taken = {f: getattr(merge, f) for f in LINKED_FIELDS if getattr(merge, f) and not getattr(keep, f)}
+        extracted = {**merge.extracted_data, **keep.extracted_data}
+        other = [getattr(merge, f) for f in ("email", "phone") if getattr(merge, f) and f not in taken]
+        if other:  # a second address of the same person: kept, not lost
+            extracted["other_contacts"] = sorted({*extracted.get("other_contacts", []), *other})
+        merge.delete()  # first: its email or phone may move to keep (unique per tenant)
+        for field, value in taken.items():
+            setattr(keep, field, value)
+        keep.extracted_data = extracted
+        keep.save(update_fields=[*taken, "extracted_data", "updated_at"])
+    return keep
+
+
 def message_receive(
     *,
     tenant: Tenant,
@@ -129,6 +159,7 @@ def message_receive(
     verified: bool = False,
     metadata: dict | None = None,
     schedule_turn: bool = True,
+    subject: str = "",
 ) -> Received:
     """Store a shopper's message, commit it, and only then tell the rest of the system (the live
     feed, the agent's turn scheduler). A repeated ``provider_message_id`` returns the stored
@@ -137,7 +168,8 @@ def message_receive(
     The customer is the one given, else found by email or phone within the tenant, else created.
     The message joins ``conversation`` or the customer's open conversation on this channel.
     ``verified`` says the channel proved who the shopper is (a signed widget token; for email
-    and SMS, the address or number it came from)."""
+    and SMS, the address or number it came from). ``subject`` names a new conversation (an
+    email's subject); by default its first line does."""
     if channel not in Channel.values:
         raise ApplicationError(f"Unknown channel {channel!r}.", code="invalid_channel")
     text = message_text_clean(body)
@@ -161,6 +193,7 @@ def message_receive(
             message = _message_store(
                 tenant=tenant, customer=customer, conversation=conversation, channel=channel, text=text,
                 provider_message_id=provider_message_id, verified=verified, metadata=metadata or {},
+                subject=subject,
             )  # fmt: skip
     except IntegrityError:
         # The same provider id committed by a concurrent delivery between our check and insert.
@@ -180,7 +213,7 @@ def message_receive(
 
 
 def _message_store(
-    *, tenant, customer, conversation, channel, text, provider_message_id, verified, metadata
+    *, tenant, customer, conversation, channel, text, provider_message_id, verified, metadata, subject=""
 ) -> Message:
     if conversation is not None:
         conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
@@ -192,7 +225,7 @@ def _message_store(
             .order_by("-last_message_at", "-id")
             .first()
         ) or Conversation.objects.create(
-            tenant=tenant, customer=customer, channel=channel, subject=text.splitlines()[0][:120]
+            tenant=tenant, customer=customer, channel=channel, subject=(subject or text.splitlines()[0])[:120]
         )
     now = timezone.now()
     conversation.last_message_at = now
@@ -211,6 +244,10 @@ def _message_store(
     )  # fmt: skip
 
 
+# Outbound messages on these channels leave through a provider; web replies are live events.
+DELIVERED_CHANNELS = (Channel.EMAIL, Channel.SMS)
+
+
 def message_reply_create(
     *,
     conversation: Conversation,
@@ -222,11 +259,21 @@ def message_reply_create(
 ) -> Message:
     """An outbound message in the conversation, pushed live after commit. Call inside the
     transaction that records why it was sent. ``touch_conversation=False``: the caller saves
-    the conversation's last_message_at itself."""
+    the conversation's last_message_at itself.
+
+    Email and SMS messages are also delivered after commit, by a Celery task that retries with
+    backoff (``conversations.tasks.deliver_message``); an email gets its Message-ID now, so
+    every try sends the same one and the shopper's reply threads back here."""
+    channel = channel or conversation.channel
+    delivered = channel in DELIVERED_CHANNELS
     message = Message.objects.create(
         tenant_id=conversation.tenant_id, conversation=conversation, direction=Message.Direction.OUTBOUND,
-        channel=channel or conversation.channel, sender_kind=sender_kind, body=body, metadata=metadata or {},
+        channel=channel, sender_kind=sender_kind, body=body, metadata=metadata or {},
+        delivery_status=DeliveryStatus.PENDING if delivered else "",
+        provider_message_id=email_message_id_new(conversation.tenant) if channel == Channel.EMAIL else "",
     )  # fmt: skip
+    if delivered:
+        transaction.on_commit(lambda: tasks.deliver_message.delay(message.pk))
     if touch_conversation:
         Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
     event_publish(
@@ -252,6 +299,8 @@ def ticket_triage_save(
             tenant_id=conversation.tenant_id, customer_id=conversation.customer_id, conversation=conversation,
             subject=(conversation.subject or "Conversation")[:255],
         )  # fmt: skip
+    tracked = ("category", "triage_confidence", "clarification_needed", "priority")
+    before = [getattr(ticket, field) for field in tracked]
     ranks = {value: index for index, value in enumerate(Ticket.Priority.values)}
     weak = category in WEAK_CATEGORIES and ticket.category and ticket.category not in WEAK_CATEGORIES
     if not weak and (not ticket.category or not clarification_needed or ticket.clarification_needed):
@@ -260,7 +309,16 @@ def ticket_triage_save(
         ticket.clarification_needed = clarification_needed
     if ticket.pk is None or ranks.get(priority, 0) > ranks.get(ticket.priority, 0):
         ticket.priority = priority
-    ticket.save()
+    if ticket.pk is None:
+        ticket.save()
+    elif [getattr(ticket, field) for field in tracked] != before:
+        ticket.save(update_fields=[*tracked, "updated_at"])
+    else:
+        return ticket
+    event_publish(
+        tenant_id=ticket.tenant_id, conversation_id=conversation.pk, kind="ticket.updated",
+        data={"id": ticket.pk, "category": ticket.category, "priority": ticket.priority, "status": ticket.status},
+    )  # fmt: skip
     return ticket
 
 
@@ -283,6 +341,4 @@ def followup_send(*, conversation: Conversation, channel: str, body: str) -> Mes
         ) or Conversation.objects.create(
             tenant_id=conversation.tenant_id, customer=customer, channel=channel, subject=conversation.subject,
         )  # fmt: skip
-        message = message_reply_create(conversation=target, body=text, metadata={"followup_of": conversation.pk})
-        transaction.on_commit(lambda: message_deliver(message))
-    return message
+        return message_reply_create(conversation=target, body=text, metadata={"followup_of": conversation.pk})

@@ -3,11 +3,21 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
+from django.db.models.functions import Cast, Concat
 from pgvector.django import HnswIndex, VectorField
 
 from tenants.models import TenantScopedModel
 
 EMBEDDING_DIMENSIONS = 384
+# A passage's tsvector also holds its tenant as one lexeme, '#tenant <id>'. Text never yields it
+# (to_tsvector keeps no space inside a lexeme), so a full-text query ANDed with it lets the GIN
+# index filter by tenant as it scans: a two-column (tenant, words) GIN index, which core
+# PostgreSQL cannot build otherwise (btree_gin is not in the embedded server).
+TENANT_LEXEME_PREFIX = "#tenant "
+
+
+def tenant_lexeme(tenant_id: int) -> str:
+    return f"{TENANT_LEXEME_PREFIX}{int(tenant_id)}"
 
 
 class Article(TenantScopedModel):
@@ -85,9 +95,19 @@ class Chunk(TenantScopedModel):
     content_hash = models.CharField(max_length=64, blank=True)
     embedding = VectorField(dimensions=EMBEDDING_DIMENSIONS, null=True, blank=True)
     embedding_model = models.CharField(max_length=150, blank=True, help_text="Provider and model that made it.")
-    # Kept by PostgreSQL itself, so full-text search works the moment a chunk is written.
+    # Kept by PostgreSQL itself, so full-text search works the moment a chunk is written. The
+    # words of heading and text, and the tenant lexeme (TENANT_LEXEME_PREFIX).
     search_vector = models.GeneratedField(
-        expression=SearchVector("heading", "text", config="english"),
+        expression=models.expressions.CombinedExpression(
+            SearchVector("heading", "text", config="english"),
+            "||",
+            models.Func(
+                Concat(models.Value(TENANT_LEXEME_PREFIX), Cast("tenant_id", models.TextField())),
+                template="array_to_tsvector(ARRAY[%(expressions)s])",
+                output_field=SearchVectorField(),
+            ),
+            output_field=SearchVectorField(),
+        ),
         output_field=SearchVectorField(),
         db_persist=True,
     )
@@ -110,3 +130,17 @@ class Chunk(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"{self.article} §{self.position}"
+
+
+class LexemeCount(TenantScopedModel):
+    """How many of a tenant's passages hold a lexeme: the document frequency full-text search uses
+    to leave a long question's common words out of its query. Kept by triggers on knowledge_chunk
+    (migration 0004), so every write counts, bulk loads and cascaded deletes included. The tenant
+    lexeme's own count is the tenant's number of passages."""
+
+    pk = models.CompositePrimaryKey("tenant", "lexeme")
+    lexeme = models.TextField()
+    passages = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.lexeme}: {self.passages}"

@@ -11,12 +11,13 @@ from dataclasses import asdict, dataclass
 from datetime import date
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from markdown.extensions.toc import slugify as heading_anchor
 
 from knowledge.embeddings import EmbeddingError, get_provider
+from knowledge.models import tenant_lexeme
 from supportdesk.errors import ApplicationError
 from tenants.models import Tenant
 
@@ -36,7 +37,13 @@ MIN_COVERAGE = 0.34
 STALE_FACTOR = 0.9
 TEXT_SCAN_LIMIT = 500
 TEXT_SCORE_LIMIT = 100  # of those, the best by ts_rank_cd have their term coverage counted
-MAX_TEXT_TERMS = 12  # a rambling question's first dozen distinct words are plenty for full text
+MAX_TEXT_TERMS = 12  # a rambling question's rarest dozen distinct words are plenty for full text
+# Of those, the index is asked only for the MIN_SEARCH_TERMS rarest and any other found in at most
+# COMMON_SHARE of the tenant's passages: a word most passages hold selects nothing, and "any two"
+# of a dozen words is 66 pairs for GIN and ts_rank_cd to test.
+MIN_SEARCH_TERMS = 6
+COMMON_SHARE = 0.02
+COMMON_FLOOR = 200
 MAX_PER_ARTICLE = 2
 MODES = ("hybrid", "vector", "text")
 
@@ -56,11 +63,36 @@ class SearchResult:
         return asdict(self)
 
 
+# Iterative scans keep reading the HNSW index until enough rows pass the filters.
+SETTINGS_SQL = "SET LOCAL hnsw.iterative_scan = relaxed_order; SET LOCAL hnsw.ef_search = %(ef_search)s;\n"
+
 SQL = """
 WITH query_terms AS (
-    SELECT DISTINCT quote_literal(lexeme) AS term
-    FROM unnest(tsvector_to_array(to_tsvector('english', %(text)s))) lexeme
+    -- The query's distinct words, rarest first by their document frequency among the tenant's
+    -- passages (knowledge.models.LexemeCount, kept by triggers). A word the tenant's passages
+    -- never use counts 0: it matches nothing, and costs nothing.
+    SELECT quote_literal(words.lexeme) AS term, coalesce(counts.passages, 0) AS passages,
+           row_number() OVER (ORDER BY coalesce(counts.passages, 0), words.lexeme) AS rarity
+    FROM (SELECT DISTINCT lexeme FROM unnest(tsvector_to_array(to_tsvector('english', %(text)s))) lexeme) words
+    LEFT JOIN knowledge_lexemecount counts
+           ON counts.tenant_id = %(tenant)s AND counts.lexeme = words.lexeme
+    ORDER BY rarity
     LIMIT %(max_terms)s
+),
+searched_terms AS (
+    -- The words the index is asked for: the MIN_SEARCH_TERMS rarest the tenant uses, and any
+    -- other no more common than COMMON_SHARE of its passages (or COMMON_FLOOR passages). Common
+    -- words still count in coverage below.
+    SELECT term FROM (
+        SELECT term, passages,
+               row_number() OVER (ORDER BY passages = 0, rarity) AS rank_in_use
+        FROM query_terms
+    ) ranked
+    WHERE (passages > 0 AND rank_in_use <= %(min_search_terms)s)
+       OR passages <= greatest(%(common_floor)s, %(common_share)s * (
+           SELECT coalesce(max(passages), 0) FROM knowledge_lexemecount
+           WHERE tenant_id = %(tenant)s AND lexeme = %(tenant_lexeme)s
+       ))
 ),
 text_query AS (
     -- Any of the words; or, when at least two must match (the coverage rule, 3+ words), any two
@@ -68,12 +100,12 @@ text_query AS (
     SELECT CASE
                WHEN %(min_coverage)s > 0 AND count(*) >= 3 THEN (
                    SELECT string_agg('(' || a.term || ' & ' || b.term || ')', ' | ')
-                   FROM query_terms a JOIN query_terms b ON a.term < b.term
+                   FROM searched_terms a JOIN searched_terms b ON a.term < b.term
                )
                ELSE string_agg(term, ' | ')
            END::tsquery AS q,
-           array_agg(term::tsquery) AS terms
-    FROM query_terms
+           (SELECT array_agg(term::tsquery) FROM query_terms) AS terms
+    FROM searched_terms
 ),
 vector_hits AS (
     SELECT id, distance, row_number() OVER (ORDER BY distance, id) AS rank FROM (
@@ -89,6 +121,9 @@ vector_hits AS (
     ) nearest
 ),
 text_matches AS (
+    -- The tenant lexeme ANDed into the query (knowledge.models.TENANT_LEXEME_PREFIX) makes the
+    -- GIN index itself keep only the tenant's passages: no bitmap of all the tenant's rows to
+    -- intersect with, and no other tenant's rows fetched to be thrown away.
     -- At most TEXT_SCAN_LIMIT matching passages are ranked: when a query's words are so common
     -- that more match, full text says little about it, and ranking them all would cost more
     -- than the whole search may take. Vector search carries such queries.
@@ -98,19 +133,17 @@ text_matches AS (
            (SELECT count(*) FROM unnest(text_query.terms) term WHERE scored.search_vector @@ term)::float
                / greatest(cardinality(text_query.terms), 1) AS coverage
     FROM (
-        SELECT c.id, c.search_vector, ts_rank_cd(c.search_vector, text_query.q) AS score
+        SELECT matched.id, matched.search_vector, ts_rank_cd(matched.search_vector, text_query.q) AS score
         FROM (
-            SELECT c.id
+            SELECT c.id, c.search_vector
             FROM knowledge_chunk c
             JOIN knowledge_article a ON a.id = c.article_id
             CROSS JOIN text_query
-            WHERE c.tenant_id = %(tenant)s
+            WHERE c.search_vector @@ (text_query.q && quote_literal(%(tenant_lexeme)s)::tsquery)
               AND a.status = 'published'
               AND (%(serve_stale)s OR a.review_by IS NULL OR a.review_by >= %(today)s)
-              AND c.search_vector @@ text_query.q
             LIMIT %(text_scan_limit)s
         ) matched
-        JOIN knowledge_chunk c ON c.id = matched.id
         CROSS JOIN text_query
         ORDER BY score DESC
         LIMIT %(text_score_limit)s
@@ -141,7 +174,11 @@ LIMIT %(fetch)s
 
 
 def _link(tenant: Tenant, slug: str, heading: str) -> str:
-    url = reverse("knowledge:article", kwargs={"tenant_slug": tenant.slug, "article_slug": slug})
+    # Absolute where the server's address is known: links travel by email and into widgets
+    # embedded on the store's own site.
+    url = settings.PUBLIC_BASE_URL + reverse(
+        "knowledge:article", kwargs={"tenant_slug": tenant.slug, "article_slug": slug}
+    )
     section = heading.split(" > ")[-1] if " > " in heading else ""
     return f"{url}#{heading_anchor(section, '-')}" if section else url
 
@@ -185,6 +222,7 @@ def rank_passages(
     use_vector = vector is not None and mode in ("hybrid", "vector")
     params = {
         "tenant": tenant.pk,
+        "tenant_lexeme": tenant_lexeme(tenant.pk),
         "text": text,
         "vector": str(vector if use_vector else [0.0] * 384),
         "model": model,
@@ -196,16 +234,23 @@ def rank_passages(
         "text_weight": TEXT_WEIGHT,
         "min_coverage": MIN_COVERAGE if mode == "hybrid" else 0,
         "max_terms": MAX_TEXT_TERMS,
+        "min_search_terms": MIN_SEARCH_TERMS,
+        "common_share": COMMON_SHARE,
+        "common_floor": COMMON_FLOOR,
         "text_scan_limit": TEXT_SCAN_LIMIT,
         "text_score_limit": TEXT_SCORE_LIMIT,
         "stale_factor": STALE_FACTOR,
         "fetch": k * (MAX_PER_ARTICLE + 1),
+        "ef_search": settings.KB_HNSW_EF_SEARCH,
     }
-    with transaction.atomic(), connection.cursor() as cursor:
-        # Iterative scans keep reading the HNSW index until enough rows pass the filters.
-        cursor.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-        cursor.execute("SET LOCAL hnsw.ef_search = %s", [settings.KB_HNSW_EF_SEARCH])
-        cursor.execute(SQL, params)
+    with connection.cursor() as cursor:
+        # One round trip: the settings and the search in one query string (Django's client-side
+        # parameter binding sends it as one simple query). PostgreSQL runs such a string as one
+        # transaction, so SET LOCAL holds for this search only (or, inside the caller's
+        # transaction, until that ends). Its first results are the two SETs'.
+        cursor.execute(SETTINGS_SQL + SQL, params)
+        while cursor.description is None and cursor.nextset():
+            pass
         rows = cursor.fetchall()
 
     results: list[SearchResult] = []

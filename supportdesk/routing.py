@@ -1,3 +1,5 @@
 """WebSocket URL patterns; each channel app adds its consumers here."""
 
-websocket_urlpatterns: list = []
+from conversations.routing import websocket_urlpatterns as conversations_routes
+
+websocket_urlpatterns: list = [*conversations_routes]

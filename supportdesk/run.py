@@ -37,6 +37,17 @@ def prepare() -> bool:
     return True
 
 
+# Database connections per process kind, unless the environment says otherwise. The web server
+# keeps a pool (ASGI runs the consumers' database calls on one thread; a new connection per
+# call was most of a widget hello's cost); a worker child keeps its one connection between
+# tasks (Django's persistent connections are safe there, and not under ASGI).
+PROCESS_ENV = {
+    "web": {"DATABASE_POOL": os.environ.get("DATABASE_POOL", "true")},
+    "worker": {"DATABASE_CONN_MAX_AGE": os.environ.get("DATABASE_CONN_MAX_AGE", "300")},
+    "beat": {},
+}
+
+
 def spawn(host: str, port: str) -> list[subprocess.Popen]:
     python = sys.executable
     commands = [
@@ -48,7 +59,8 @@ def spawn(host: str, port: str) -> list[subprocess.Popen]:
     ]  # fmt: skip
     # Own process group: Ctrl-C reaches only this supervisor, which stops the children in
     # order with one SIGTERM each, instead of every process racing its own shutdown.
-    return [subprocess.Popen(command, process_group=0) for command in commands]
+    envs = [{**os.environ, **PROCESS_ENV[name]} for name in ("web", "worker", "beat")]
+    return [subprocess.Popen(command, process_group=0, env=env) for command, env in zip(commands, envs, strict=True)]
 
 
 def wait_ready(url: str, processes: list[subprocess.Popen]) -> dict | None:
@@ -77,6 +89,7 @@ def banner(base_url: str, seeded: bool) -> str:
         "",
         "Supportdesk is up" + (" (demo data seeded)" if seeded else ""),
         f"  Admin:      {base_url}/admin/",
+        f"  Demo store: {base_url}/demo/   (the chat widget, as a store embeds it)",
         f"  Readiness:  {base_url}/readyz",
         "  Demo logins (password: " + DEMO_PASSWORD + "):",
         *[f"    {username:<10} {role}" for username, role in DEMO_LOGINS],

@@ -4,7 +4,9 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from conversations.staff_views import conversation_live
 from supportdesk import health
+from supportdesk.demo.views import demo_store
 
 admin.site.site_header = "Supportdesk administration"
 admin.site.site_title = "Supportdesk"
@@ -15,6 +17,9 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    path("demo/", demo_store, name="demo_store"),
+    path("staff/conversations/<int:conversation_id>/", conversation_live, name="conversation_live"),
+    path("", include("conversations.urls")),
     path("", include("knowledge.urls")),
 ]
 

@@ -1,5 +1,10 @@
+from contextvars import ContextVar
+
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.templatetags.static import static
+from django.utils.html import format_html
 
 from tenants import selectors, services
 from tenants.admin_base import MANAGERS, ReadOnlyAdmin, TenantScopedAdmin, tenant_ids_for_request
@@ -96,13 +101,34 @@ class ApiKeyAdmin(TenantScopedAdmin):
         self.message_user(request, "Revoked.")
 
 
+# The address shoppers' browsers reach this server at, for the embed code; per request.
+_request_base: ContextVar[str] = ContextVar("request_base", default="")
+
+
 @admin.register(WidgetKey)
 class WidgetKeyAdmin(TenantScopedAdmin):
     view_roles = MANAGERS  # staff lists and secrets are for the store's managers
     list_display = ["name", "tenant", "public_key", "allowed_origins", "active", "created_at"]
     list_filter = ["active"]
     search_fields = ["name", "public_key"]
-    readonly_fields = ["public_key", "secret", "created_at"]
+    readonly_fields = ["public_key", "secret", "embed_code", "created_at"]
+
+    @admin.display(description="Embed code")
+    def embed_code(self, obj):
+        if not obj.pk:
+            return "Save the key to get the tag for the store's pages."
+        src = _request_base.get() + static("widget/widget.js")
+        tag = f'<script src="{src}" data-key="{obj.public_key}" async></script>'
+        help_text = (
+            "Paste before </body> on every page of the store. To sign shoppers in, add data-user-id, "
+            'data-user-email and data-user-hash: the hex HMAC-SHA256 of "id:email" keyed with the secret, '
+            "computed on the store's server."
+        )
+        return format_html("<code>{}</code><p class='help'>{}</p>", tag, help_text)
+
+    def get_form(self, request, obj=None, **kwargs):
+        _request_base.set(settings.PUBLIC_BASE_URL or request.build_absolute_uri("/").rstrip("/"))
+        return super().get_form(request, obj, **kwargs)
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -1,9 +1,14 @@
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+
+
+def email_inbound_secret_generate() -> str:
+    return secrets.token_urlsafe(24)
 
 
 class Tenant(models.Model):
@@ -48,12 +53,34 @@ class Tenant(models.Model):
     batch_max_wait_ms = models.PositiveIntegerField(
         default=8000, help_text="The AI answers at the latest this long after the first unanswered message."
     )
+    # Email and SMS channels. Empty fields fall back to the installation's settings
+    # (DEFAULT_FROM_EMAIL, SENDGRID_WEBHOOK_PUBLIC_KEY, TWILIO_*).
+    email_inbound_secret = models.CharField(
+        max_length=64,
+        default=email_inbound_secret_generate,
+        help_text="In the inbound email webhook URL (or the basic-auth password). Change it to revoke the old URL.",
+    )
+    email_from = models.EmailField(blank=True, help_text="Replies are sent from this address.")
+    email_webhook_public_key = models.TextField(
+        blank=True,
+        help_text="SendGrid's signed-webhook verification key (base64 or PEM). When set, unsigned mail is refused.",
+    )
+    sms_number = models.CharField(
+        max_length=32, blank=True, help_text="The Twilio number shoppers text, E.164 (e.g. +14155550100)."
+    )
+    twilio_account_sid = models.CharField(max_length=64, blank=True)
+    twilio_auth_token = models.CharField(
+        max_length=64, blank=True, help_text="Signs Twilio's webhooks to this store and authorises sending."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=models.Q(refund_review_threshold__gte=0), name="tenant_threshold_gte_0"),
+            models.UniqueConstraint(
+                fields=["sms_number"], condition=~models.Q(sms_number=""), name="tenant_unique_sms_number"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -18,6 +18,14 @@ def tenant_get_by_slug(*, slug: str) -> Tenant:
     return tenant
 
 
+def tenant_get_by_sms_number(*, number: str) -> Tenant:
+    """The active tenant whose SMS number this is (Twilio's ``To``)."""
+    tenant = Tenant.objects.filter(sms_number=number.strip(), active=True).first() if number.strip() else None
+    if tenant is None:
+        raise NotFound(f"No store receives SMS at {number!r}.")
+    return tenant
+
+
 def tenant_ids_for_user(*, user: AbstractBaseUser, roles: Iterable[str] = ALL_ROLES) -> set[int]:
     """Ids of the active tenants where ``user`` holds one of ``roles``."""
     if not user.is_authenticated or not user.is_active:

@@ -25,7 +25,7 @@ from factory.django import DjangoModelFactory
 from agents.models import AgentProfile, AgentRun, Intent, IntentExample, ToolCall
 from conversations.models import Channel, Conversation, Customer, Message, Ticket
 from hitl.models import EscalationPolicy, Priority, ReviewRequest
-from knowledge.models import Article, ArticleVersion, Chunk
+from knowledge.models import Article, ArticleVersion, Chunk, LexemeCount
 from orders.models import Inventory, Order, OrderItem, Product, Refund, ReturnLabel
 from tenants.models import ApiKey, AuditEvent, Membership, Tenant, WidgetKey
 
@@ -334,6 +334,17 @@ class ChunkFactory(TenantOwnedFactory):
     heading = factory.SelfAttribute("article.title")
     text = "You can return any item within 30 days of delivery."
     embedding = None
+
+
+class LexemeCountFactory(TenantOwnedFactory):
+    """Kept by database triggers in real use (knowledge migration 0004); built directly here."""
+
+    class Meta:
+        model = LexemeCount
+
+    tenant = factory.SubFactory(TenantFactory)
+    lexeme = factory.Sequence(lambda n: f"word{n}")
+    passages = 1
 
 
 # --------------------------------------------------------------------------- hitl

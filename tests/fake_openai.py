@@ -1,13 +1,16 @@
 """A fake OpenAI-compatible server on loopback, so tests run the real `openai` client over HTTP.
 
 Embeddings are deterministic (a hash of the text spread over 384 dimensions). Tests can script
-failures: ``server.fail_next(n, status=500)`` makes the next n requests fail.
+failures: ``server.fail_next(n, status=500)`` makes the next n requests fail. Chat requests with
+nothing scripted get the default reply: ``{"content": "ok"}``, or what ``FakeOpenAI(default=...)``
+says (a reply, or a function of the request body returning one).
 """
 
 import hashlib
 import json
 import math
 import threading
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -24,7 +27,8 @@ def fake_vector(text: str, dimensions: int = 384) -> list[float]:
 
 
 class FakeOpenAI:
-    def __init__(self) -> None:
+    def __init__(self, default: dict | Callable[[dict], dict] | None = None) -> None:
+        self._default = default or {"content": "ok"}
         self.requests: list[dict] = []
         self._failures: list[int] = []
         self._replies: list[dict] = []
@@ -55,9 +59,11 @@ class FakeOpenAI:
         with self._lock:
             self._replies.extend(replies)
 
-    def _next_reply(self) -> dict:
+    def _next_reply(self, payload: dict) -> dict:
         with self._lock:
-            return self._replies.pop(0) if self._replies else {"content": "ok"}
+            if self._replies:
+                return self._replies.pop(0)
+        return self._default(payload) if callable(self._default) else self._default
 
     def recover(self) -> None:
         with self._lock:
@@ -110,7 +116,7 @@ class FakeOpenAI:
             def _chat(self, payload: dict) -> None:
                 import time
 
-                reply = fake._next_reply()
+                reply = fake._next_reply(payload)
                 if reply.get("delay"):
                     time.sleep(reply["delay"])
                 if reply.get("status"):

@@ -7,9 +7,10 @@ knowledge-base passage. Unsure once, it asks; unsure twice, it hands off to a pe
 """
 
 import re
+from datetime import timedelta
 
 from agents.confirmation import is_explicit_yes
-from agents.engine.context import Turn
+from agents.engine.context import Turn, history
 from agents.engine.entities import Entities, extract
 from agents.tools import ToolResult
 from orders.models import Product
@@ -31,6 +32,8 @@ ORDER_VERBS = (
     ("return_request", re.compile(r"\b(return|send (it|this) back|exchange)", re.IGNORECASE)),
 )
 QUESTION = re.compile(r"\?|^(how|what|when|can|could|do|does|is|are|which|why)\b", re.IGNORECASE)
+# "What orders do I have?", "show all my orders": a list, not the latest one's details.
+ALL_ORDERS = re.compile(r"\borders\b|\ball (of )?my\b|\bwhat (have|did) i (order|buy|bought)", re.IGNORECASE)
 REFERS_TO_ORDER = re.compile(r"\b(it|that|this|the same)( one| order)?\b", re.IGNORECASE)
 STOPWORDS = frozenset(
     (
@@ -113,6 +116,14 @@ def offline_reply(turn: Turn) -> str:
         return "You're welcome! Is there anything else I can help you with?"
     if GREETING_ONLY.match(last) and len(turn.messages) == 1:
         return _greeting(turn)
+    recalled = turn.state.pop("recalled", None)
+    if recalled and (is_explicit_yes(last) or REFERS_TO_ORDER.search(last)):
+        # "Yes, where is it now?" after "I see you asked about ORD-1001 by email earlier".
+        entities = extract(tenant=turn.tenant, text=turn.text)
+        if not (entities.order_numbers or entities.product):
+            intent = next((i for i, verb in ORDER_VERBS if verb.search(turn.text)), "order_status")
+            turn.state["awaiting"] = {"intent": intent, "order_number": recalled}
+            return _order_flow(turn, intent, entities)
     if is_explicit_yes(last) and not context.pending_action and not turn.state.get("awaiting"):
         return "Okay! What would you like me to do next?"
     entities = extract(tenant=turn.tenant, text=turn.text)
@@ -134,10 +145,34 @@ def offline_reply(turn: Turn) -> str:
 
 
 def _greeting(turn: Turn) -> str:
+    earlier = _asked_elsewhere(turn)
+    if earlier:
+        number, channel = earlier
+        turn.state["recalled"] = number  # "yes, where is it now?" means that order
+        return f"Hi! I see you asked about {number} by {channel} earlier. Is this about that order, or something else?"
     return (
         f"Hi! I'm the {turn.tenant.name} assistant. I can help with orders, returns, refunds, stock and product "
         "questions. What can I do for you?"
     )
+
+
+CHANNEL_WORDS = {"email": "email", "sms": "text message", "web": "chat"}
+
+
+def _asked_elsewhere(turn: Turn) -> tuple[str, str] | None:
+    """The order a verified shopper last wrote about on another channel in the past two weeks."""
+    if not turn.context.verified:
+        return None
+    channel, since = turn.messages[-1].channel, turn.messages[-1].created_at - timedelta(days=14)
+    for message in reversed(history(turn)):
+        if message.direction != "inbound" or message.created_at < since:
+            continue
+        if message.channel == channel:
+            return None  # they have written here since: that is the thread
+        numbers = extract(tenant=turn.tenant, text=message.body).order_numbers
+        if numbers:
+            return numbers[0], CHANNEL_WORDS.get(message.channel, message.channel)
+    return None
 
 
 def _intent(turn: Turn, entities: Entities) -> str:
@@ -212,7 +247,8 @@ def _knowledge(turn: Turn) -> str | None:
             return None
     turn.state["clarifications"] = 0
     link = result.data["article"]["link"]
-    return f"{result.data['answer']}\n\nMore: {link}" if link else result.data["answer"]
+    title = result.data["article"].get("title") or "the help article"
+    return f"{result.data['answer']}\n\nMore: [{title}]({link})" if link else result.data["answer"]
 
 
 # --------------------------------------------------------------------------- orders
@@ -240,8 +276,14 @@ def _order_flow(turn: Turn, intent: str, entities: Entities) -> str:
                 return answer
         if REFERS_TO_ORDER.search(turn.text):
             number = turn.state.get("order_number") or None  # "cancel it", after talking about an order
+    email = (entities.emails or [None])[0]
+    if context.verified and number and email:
+        # A verified shopper naming an order and an email: perhaps an order under another
+        # address of theirs. The tool decides; a match proves it, as for a visitor.
+        result = turn.recorder.tool(context, "lookup_order", {"order_number": number, "email": email})
+        if result.status == "denied":
+            return _ask_for(turn, intent, number, result.data["message"])
     if not context.verified:
-        email = (entities.emails or [None])[0]
         if number and email:
             result = turn.recorder.tool(context, "lookup_order", {"order_number": number, "email": email})
             if result.status != "ok":
@@ -270,6 +312,11 @@ def _order_flow(turn: Turn, intent: str, entities: Entities) -> str:
             )
         # For an action, only the orders it can apply to are candidates: if one, that's it.
         eligible = [o for o in orders if o["status"] in ELIGIBLE.get(intent, ())] or orders
+        if intent == "order_status" and len(orders) > 1 and ALL_ORDERS.search(turn.text):
+            listing = "; ".join(f"{o['number']} ({o['status']}, placed {o['placed_at']})" for o in orders)
+            turn.state["awaiting"] = {"intent": intent, "order_number": "",
+                                      "choices": {o["number"]: o["status"] for o in orders}}  # fmt: skip
+            return f"Your recent orders: {listing}. Which one would you like to know more about?"
         if entities.latest_order or len(eligible) == 1 or (intent == "order_status" and not awaiting):
             number = (eligible if intent in ACTIONS else orders)[0]["number"]
         else:
@@ -281,6 +328,8 @@ def _order_flow(turn: Turn, intent: str, entities: Entities) -> str:
     turn.state["order_number"] = number
     if intent == "order_status":
         result = turn.recorder.tool(context, "lookup_order", {"order_number": number})
+        if result.status == "denied":  # an email for it may come next
+            turn.state["awaiting"] = {"intent": intent, "order_number": number}
         return order_status_text(result.data["order"]) if result.ok else _said(turn, result)
     arguments = {"order_number": number}
     if intent == "refund_request":

@@ -227,16 +227,24 @@ def _finish(turn: Turn, text: str) -> TurnOutcome:
     if proposed is not None and recorder.calls[-1] is proposed:
         turn.state["pending_action"] = proposed[2].data["pending_action"]
     with transaction.atomic():
-        conversation = Conversation.objects.select_for_update().get(pk=turn.conversation.pk)
-        conversation.answered_through_id = turn.messages[-1].pk
-        conversation.agent_state = turn.state
-        conversation.last_message_at = timezone.now()
-        fields = ["answered_through_id", "agent_state", "last_message_at", "updated_at"]
-        if context.verified and context.customer is not None and not conversation.customer_verified:
+        # One UPDATE of just the turn's fields: the advisory lock already keeps other turns out,
+        # and staff edits to other fields (status, assignee) made meanwhile stay as they are.
+        conversation = turn.conversation
+        changes = {
+            "answered_through_id": turn.messages[-1].pk, "agent_state": turn.state,
+            "last_message_at": timezone.now(), "updated_at": timezone.now(),
+        }  # fmt: skip
+        proven = context.customer if context.verified else None
+        previous = conversation.customer
+        if proven is not None and (not conversation.customer_verified or _contact_only(previous, proven)):
             # Verified in this turn (order number and email): the conversation is now theirs.
-            conversation.customer_verified, conversation.customer = True, context.customer
-            fields += ["customer_verified", "customer"]
-        conversation.save(update_fields=fields)
+            changes.update(customer_verified=True, customer=proven)
+        Conversation.objects.filter(pk=conversation.pk).update(**changes)
+        for field, value in changes.items():
+            setattr(conversation, field, value)
+        if "customer" in changes and previous.pk != context.customer.pk:
+            # The same person, now proven: the visitor or phone record joins the known customer.
+            conversation_services.customers_link(keep=context.customer, merge=previous)
         reply = conversation_services.message_reply_create(
             conversation=conversation, body=checked.text, channel=turn.messages[-1].channel,
             metadata={"run_id": run.pk}, touch_conversation=False,
@@ -248,6 +256,13 @@ def _finish(turn: Turn, text: str) -> TurnOutcome:
         run.save()
         recorder.publish("reply.done", {"run_id": run.pk, "message_id": reply.pk})
     return TurnOutcome("answered", run=run, reply=reply)
+
+
+def _contact_only(customer, proven) -> bool:
+    """A record that is only a way to reach someone (a phone number, a widget visitor): when
+    its shopper proves an order of ``proven``, it is the same person. A customer with an email
+    or orders of their own is someone else asking about another's order, and stays apart."""
+    return customer.pk != proven.pk and not customer.email and not customer.orders.exists()
 
 
 def _fallback(turn: Turn) -> str:

@@ -138,7 +138,11 @@ class CreateReturnLabel(Tool):
             label = order_services.return_label_create(tenant=context.tenant, order=order, actor_label="ai agent")
         except ApplicationError as exc:
             return ToolResult("error", {"message": exc.message, "code": exc.code})
-        return ToolResult("ok", {"message": f"Your return label for {order.number} is ready.",
+        text = (
+            f"Your prepaid return label for {order.number} is ready: {label.carrier}, tracking number "
+            f"{label.tracking_number}. Pack the items securely and drop the parcel off with {label.carrier}."
+        )
+        return ToolResult("ok", {"message": text,
                                  "carrier": label.carrier, "tracking_number": label.tracking_number})  # fmt: skip
 
 

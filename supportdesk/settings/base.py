@@ -79,6 +79,10 @@ DATABASE_URL = env_str("DATABASE_URL")
 # 0 by default: under ASGI a persistent connection per worker thread leaks; connections over
 # the local socket cost about a millisecond. Raise it behind a pooler such as PgBouncer.
 DATABASE_CONN_MAX_AGE = env_int("DATABASE_CONN_MAX_AGE", 0)
+# A pool of connections per process (psycopg's pool, Django 5.1+) instead: what ASGI needs.
+# `make run` turns it on for daphne only: a forking Celery worker must not share a pool.
+DATABASE_POOL = env_bool("DATABASE_POOL", False)
+DATABASE_POOL_MAX_SIZE = env_int("DATABASE_POOL_MAX_SIZE", 8)
 if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(DATABASE_URL, conn_max_age=DATABASE_CONN_MAX_AGE, conn_health_checks=True)
@@ -97,6 +101,11 @@ else:
         }
     }
     EMBEDDED_POSTGRES = True
+if DATABASE_POOL:
+    DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps the connections
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1, "max_size": DATABASE_POOL_MAX_SIZE, "timeout": 10,
+    }  # fmt: skip
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -128,7 +137,9 @@ CACHES = {
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_KEY_PREFIX}:asgi"},
+        # channels-redis waits for a consumer's next event in 5 s blocking pops; redis-py's
+        # default 5 s read timeout then fires on a busy machine and kills idle sockets (1011).
+        "CONFIG": {"hosts": [{"address": REDIS_URL, "socket_timeout": 15}], "prefix": f"{REDIS_KEY_PREFIX}:asgi"},
     }
 }
 
@@ -165,6 +176,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "agents-answer-stragglers": {
         "task": "agents.tasks.answer_stragglers",
+        "schedule": timedelta(minutes=1),
+    },
+    "conversations-deliver-stuck": {
+        "task": "conversations.tasks.deliver_stuck",
         "schedule": timedelta(minutes=1),
     },
     "knowledge-stale-articles": {
@@ -253,6 +268,30 @@ LLM_PROVIDERS = [
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "support@localhost")
+
+# --------------------------------------------------------------------------- email and SMS channels
+
+# Where Twilio and SendGrid reach this server (e.g. https://support.example.com): Twilio signs
+# the URL it called, and SMS status callbacks need an absolute URL. Empty: taken from the request.
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL").rstrip("/")
+# SendGrid's signed-webhook verification key for every store without its own (base64 DER or PEM).
+SENDGRID_WEBHOOK_PUBLIC_KEY = env_str("SENDGRID_WEBHOOK_PUBLIC_KEY")
+# Twilio, for every store without its own account. Without a SID and token, SMS go to the log.
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN")
+TWILIO_FROM = env_str("TWILIO_FROM")
+TWILIO_API_BASE = env_str("TWILIO_API_BASE", "https://api.twilio.com").rstrip("/")
+# Outbound email and SMS: tries after the first, waiting about base * 2**try seconds (jittered).
+DELIVERY_MAX_RETRIES = env_int("DELIVERY_MAX_RETRIES", 5)
+DELIVERY_RETRY_BACKOFF = env_int("DELIVERY_RETRY_BACKOFF", 30)
+
+# --------------------------------------------------------------------------- chat widget
+
+# How long a visitor's token (kept in the widget's localStorage) stays good, in seconds.
+WIDGET_VISITOR_TOKEN_MAX_AGE = env_int("WIDGET_VISITOR_TOKEN_MAX_AGE", 180 * 24 * 3600)
+# Per connection: at most this many messages in 10 seconds, and this many frames of any kind.
+WIDGET_MESSAGES_PER_10S = env_int("WIDGET_MESSAGES_PER_10S", 8)
+WIDGET_FRAMES_PER_10S = env_int("WIDGET_FRAMES_PER_10S", 60)
 
 LOGGING = {
     "version": 1,

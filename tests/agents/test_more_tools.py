@@ -87,7 +87,10 @@ def test_send_followup_by_email_joins_the_email_conversation(tenant, django_capt
     assert result.status == "ok"
     sent = Message.objects.get(pk=result.data["message_id"])
     assert sent.channel == "email" and sent.direction == "outbound" and sent.conversation.channel == "email"
-    assert mail.outbox[-1].to == ["pat@example.com"] and mail.outbox[-1].body == "Here is the summary."
+    email = mail.outbox[-1]
+    assert email.to == ["pat@example.com"]
+    # The message itself, inside the store's greeting and sign-off (conversations.channels.email_text).
+    assert "\nHere is the summary.\n" in email.body and email.body.startswith("Hi ")
     no_phone = execute(ctx, "send_followup", {"channel": "sms", "message": "hi"})
     assert no_phone.status == "error" and "no sms" in no_phone.data["message"].lower()
 

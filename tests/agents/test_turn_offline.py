@@ -42,6 +42,15 @@ def test_order_status_of_my_last_order(macrocenter):
     assert newest.number in result["reply"]
 
 
+def test_what_orders_do_i_have_lists_them_and_a_choice_continues(macrocenter):
+    numbers = list(Order.objects.filter(tenant=macrocenter, customer__email=ALEX).values_list("number", flat=True))
+    assert len(numbers) > 1
+    listed = say(macrocenter, ALEX, "what orders do I have?")
+    assert tools(listed) == [("list_orders", "ok")] and all(n in listed["reply"] for n in numbers)
+    chosen = say(macrocenter, ALEX, "the pending one")
+    assert tools(chosen) == [("lookup_order", "ok")] and "ORD-1003" in chosen["reply"]
+
+
 def test_refund_under_the_limit_waits_for_an_explicit_yes(macrocenter):
     order = Order.objects.get(tenant=macrocenter, number="ORD-1014")
     first = say(macrocenter, MIA, "I'd like a refund for ORD-1014 please, it's not what I expected")

@@ -36,6 +36,21 @@ def test_the_hook_runs_only_after_commit(tenant, heard, django_capture_on_commit
     assert heard == [] and callbacks  # queued for after the commit, not run inside it
 
 
+def test_a_broker_outage_while_scheduling_the_turn_loses_nothing(
+    tenant, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    from kombu.exceptions import OperationalError
+
+    def broker_down(message):
+        raise OperationalError("Error 111 connecting to redis: Connection refused.")
+
+    monkeypatch.setattr(hooks, "_message_received", [broker_down])
+    with django_capture_on_commit_callbacks(execute=True):
+        received = message_receive(tenant=tenant, channel="web", body="is anyone there?", email="a@b.example")
+    assert Message.objects.filter(pk=received.message.pk, body="is anyone there?").exists()
+    assert "broker_down failed" in caplog.text  # logged; the straggler sweep answers it later
+
+
 def test_a_known_customer_continues_their_open_conversation(tenant, heard):
     customer = CustomerFactory(tenant=tenant, email="pat@example.com")
     first = message_receive(tenant=tenant, channel="sms", body="one", email="PAT@example.com").message

@@ -3,7 +3,7 @@ from django.contrib.postgres.search import SearchQuery
 from django.db import DataError, IntegrityError, connection, transaction
 from pgvector.django import CosineDistance
 
-from knowledge.models import EMBEDDING_DIMENSIONS, Article, Chunk
+from knowledge.models import EMBEDDING_DIMENSIONS, Article, Chunk, tenant_lexeme
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +63,24 @@ def test_full_text_query_stays_inside_the_tenant(tenant, other_tenant):
 
     assert list(Chunk.objects.for_tenant(tenant).filter(search_vector=query)) == [mine]
     assert list(Chunk.objects.for_tenant(other_tenant).filter(search_vector=query)) == [theirs]
+
+
+def test_search_vector_holds_a_tenant_lexeme_that_no_text_produces(tenant, other_tenant):
+    mine = f.ChunkFactory(tenant=tenant, text="Ask for a refund in your account.")
+    # text that spells the other tenant's lexeme out must not produce it
+    theirs = f.ChunkFactory(tenant=other_tenant, text=f"#tenant {tenant.pk} and tenant {tenant.pk}")
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM knowledge_chunk WHERE search_vector @@ quote_literal(%s)::tsquery",
+            [tenant_lexeme(tenant.pk)],
+        )
+        assert [row[0] for row in cursor.fetchall()] == [mine.pk]
+        cursor.execute(
+            "SELECT id FROM knowledge_chunk WHERE search_vector @@ quote_literal(%s)::tsquery",
+            [tenant_lexeme(other_tenant.pk)],
+        )
+        assert [row[0] for row in cursor.fetchall()] == [theirs.pk]
 
 
 def test_search_vector_follows_an_edited_text(tenant):

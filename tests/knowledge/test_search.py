@@ -52,6 +52,13 @@ def test_results_have_headings_links_to_sections_and_scores_in_order(tenant, kb)
     assert [r.score for r in results] == sorted((r.score for r in results), reverse=True)
 
 
+def test_links_are_absolute_when_the_servers_address_is_set(tenant, kb, settings):
+    # They travel by email and into widgets on the store's own site.
+    settings.PUBLIC_BASE_URL = "https://support.example.com"
+    link = search(tenant=tenant, query="ups fedex delivery", k=1)[0].link
+    assert link.startswith(f"https://support.example.com/help/{tenant.slug}/") and link.endswith("#carriers")
+
+
 def test_each_mode_answers_on_its_own(tenant, kb):
     assert search(tenant=tenant, query="850 W power supply", k=1, mode="text")[0].title == "Power supply sizing"
     vector = search(tenant=tenant, query="electricity for my graphics card", k=1, mode="vector")
@@ -64,6 +71,13 @@ def test_another_tenants_articles_are_never_returned(tenant, other_tenant, kb):
     assert results and all(r.article_id in {a.pk for a in kb.values()} for r in results)
     theirs = search(tenant=other_tenant, query="returns", k=10)
     assert {r.title for r in theirs} == {"Returns policy"} and all("90 days" in r.text for r in theirs)
+
+
+def test_full_text_alone_never_crosses_tenants(tenant, other_tenant, kb):
+    publish(other_tenant, "Pickup", "Our returns window is 90 days with free pickup.")
+    assert search(tenant=tenant, query="free pickup", k=10, mode="text") == []
+    theirs = search(tenant=other_tenant, query="returns window", k=10, mode="text")
+    assert [r.title for r in theirs] == ["Pickup"]
 
 
 @pytest.mark.parametrize("status", [Article.Status.DRAFT, Article.Status.ARCHIVED])
@@ -143,3 +157,55 @@ def test_full_text_ranks_a_bounded_number_of_matches(tenant, monkeypatch):
     assert len(search(tenant=tenant, query="warranty", k=5, mode="text")) == 3
     monkeypatch.setattr(search_module, "TEXT_SCAN_LIMIT", 1)
     assert len(search(tenant=tenant, query="warranty", k=5, mode="text")) == 1
+
+
+def lexeme_counts(tenant) -> dict[str, int]:
+    from knowledge.models import LexemeCount
+
+    return dict(LexemeCount.objects.filter(tenant=tenant, passages__gt=0).values_list("lexeme", "passages"))
+
+
+def test_document_frequencies_follow_every_write_per_tenant(tenant, other_tenant):
+    article = publish(tenant, "Warranty", "Graphics cards carry a three year warranty.")
+    publish(other_tenant, "Warranty", "Our warranty lasts two years.")
+    counts = lexeme_counts(tenant)
+    assert counts["warranti"] == 1 and counts["graphic"] == 1 and "two" not in counts
+    assert counts[f"#tenant {tenant.pk}"] == article.chunks.count()
+
+    article.body = "Processors carry a five year warranty."
+    services.article_save(article=article)
+    counts = lexeme_counts(tenant)
+    assert "graphic" not in counts and counts["processor"] == 1 and counts["warranti"] == 1
+
+    article.delete()
+    assert lexeme_counts(tenant) == {}
+    assert lexeme_counts(other_tenant)["warranti"] == 1
+
+
+def test_long_questions_search_only_their_rarer_words(tenant, monkeypatch):
+    # Words most passages hold are left out of the full-text query (they still count in coverage),
+    # so a rambling question costs what its telling words cost.
+    from knowledge import search as search_module
+
+    for number in range(6):
+        publish(tenant, f"Order note {number}", f"Your order ships from the warehouse. Note number {number}.")
+    publish(tenant, "Bent pins", "Your order with a bent socket pin: we repair the motherboard.")
+    monkeypatch.setattr(search_module, "COMMON_FLOOR", 0)
+    monkeypatch.setattr(search_module, "COMMON_SHARE", 0.5)
+    monkeypatch.setattr(search_module, "MIN_SEARCH_TERMS", 1)
+    statements = []
+
+    def capture(execute, sql, params, many, context):
+        statements.append(params)
+        return execute(sql, params, many, context)
+
+    from django.db import connection
+
+    with connection.execute_wrapper(capture):
+        results = search(tenant=tenant, query="my order has a bent pin on the motherboard socket", k=3, mode="text")
+    assert results[0].title == "Bent pins"
+    with connection.cursor() as cursor:
+        terms_sql = search_module.SQL.split("text_query AS")[0].rstrip().rstrip(",")
+        cursor.execute(terms_sql + " SELECT term FROM searched_terms", statements[-1])
+        searched = {row[0].strip("'") for row in cursor.fetchall()}
+    assert "order" not in searched and {"bent", "pin", "motherboard", "socket"} <= searched

@@ -25,11 +25,12 @@ from supportdesk import health
 print(json.dumps({
     "redis_url": settings.REDIS_URL,
     "broker": settings.CELERY_BROKER_URL,
-    "channels": settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0],
+    "channels": settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]["address"],
     "cache": settings.CACHES["default"]["LOCATION"],
     "embedded_redis": settings.EMBEDDED_REDIS,
     "embedded_postgres": settings.EMBEDDED_POSTGRES,
     "database": health.check_database(),
+    "pooled": bool(settings.DATABASES["default"].get("OPTIONS", {}).get("pool")),
     "redis": health.check_redis(),
 }))
 """
@@ -46,6 +47,12 @@ def probe(**env: str) -> dict:
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_web_servers_connection_pool_serves_queries():
+    pooled = probe(DATABASE_POOL="true")
+    assert pooled["pooled"] and pooled["database"].startswith("PostgreSQL")
+    assert probe(DATABASE_POOL="")["pooled"] is False
 
 
 @pytest.fixture

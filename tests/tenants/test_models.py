@@ -25,6 +25,7 @@ ALL_FACTORIES = [
     f.IntentFactory,
     f.IntentExampleFactory,
     f.ChunkFactory,
+    f.LexemeCountFactory,
     f.ConversationFactory,
     f.MessageFactory,
     f.TicketFactory,

@@ -1,0 +1,191 @@
+"""Inbound email in SendGrid's Inbound Parse format: the form fields (parsed, or the raw MIME
+message in "email" when "Send Raw" is on) become one ``InboundEmail``, which is threaded into
+the right conversation and stored through ``message_receive``."""
+
+import contextlib
+import hashlib
+import io
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from email import message_from_string, policy
+from email.parser import HeaderParser
+from email.utils import getaddresses, parseaddr
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadhandler import load_handler
+from django.core.validators import validate_email
+from django.http import HttpRequest
+from django.http.multipartparser import MultiPartParser
+
+from conversations.channels.email_text import html_to_text, reply_trim
+from conversations.models import Channel, Conversation
+from conversations.selectors import messages_by_provider_ids
+from conversations.services import MAX_MESSAGE_CHARS, Received, message_receive
+from supportdesk.errors import ApplicationError
+from tenants.models import Tenant
+
+MAX_REFERENCES = 20  # a long thread's References header is capped when stored and sent
+TRUNCATED_NOTE = "\n\n[The rest of this email was cut.]"
+
+
+@dataclass(frozen=True)
+class InboundEmail:
+    sender_email: str
+    sender_name: str
+    subject: str
+    message_id: str  # without angle brackets; derived from the content when the mail has none
+    in_reply_to: list[str] = field(default_factory=list)
+    references: list[str] = field(default_factory=list)
+    text: str = ""  # the shopper's new words: HTML made text, quotes and signature trimmed
+    to: str = ""
+    attachments: list[dict] = field(default_factory=list)
+    trimmed: bool = False
+
+
+def message_ids(value: str | None) -> list[str]:
+    """The ids in a Message-ID, In-Reply-To or References header, without angle brackets."""
+    value = str(value or "")
+    found = re.findall(r"<([^<>\s]+)>", value)
+    if not found and value.strip() and " " not in value.strip():
+        found = [value.strip().strip("<>")]  # some clients leave the brackets off
+    return [item[:250] for item in found]
+
+
+def _form_decode(request: HttpRequest, raw: bytes, encoding: str):
+    handlers = [load_handler(path, request) for path in settings.FILE_UPLOAD_HANDLERS]
+    return MultiPartParser(request.META, io.BytesIO(raw), handlers, encoding).parse()
+
+
+def sendgrid_form_parse(request: HttpRequest, raw: bytes) -> tuple[dict[str, str], list[dict]]:
+    """The form fields, each decoded with the charset SendGrid names for it in ``charsets``,
+    and the attachments' names, types and sizes. Raises MultiPartParserError when malformed."""
+    post, files = _form_decode(request, raw, "utf-8")
+    fields = {key: post.get(key, "") for key in post}
+    try:
+        charsets = json.loads(fields.get("charsets") or "{}")
+    except ValueError:
+        charsets = {}
+    for charset in {str(value).lower() for value in charsets.values() if isinstance(value, str)} - {"utf-8", "utf8"}:
+        try:
+            "".encode(charset)
+        except LookupError:
+            continue
+        decoded, _ = _form_decode(request, raw, charset)
+        for key, value in charsets.items():
+            if str(value).lower() == charset and key in decoded:
+                fields[key] = decoded.get(key, "")
+    attachments = [
+        {"name": upload.name, "type": upload.content_type, "size": upload.size}
+        for key in files
+        for upload in files.getlist(key)
+    ]
+    return fields, attachments
+
+
+def _raw_mime(fields: Mapping[str, str]) -> tuple[dict[str, str], list[dict]]:
+    """SendGrid's "Send Raw" mode posts the whole MIME message in ``email``."""
+    message = message_from_string(fields["email"], policy=policy.default)
+    parts = {"headers": "".join(f"{name}: {value}\n" for name, value in message.items())}
+    for kind in ("plain", "html"):
+        body = message.get_body(preferencelist=(kind,))
+        if body is not None:
+            with contextlib.suppress(LookupError, ValueError):  # an unknown charset: skip the part
+                parts["text" if kind == "plain" else "html"] = body.get_content()
+    parts.update({"from": str(message.get("From", "")), "to": str(message.get("To", ""))})
+    parts["subject"] = str(message.get("Subject", ""))
+    attachments = [
+        {"name": part.get_filename() or "", "type": part.get_content_type(), "size": len(part.get_payload() or "")}
+        for part in message.iter_attachments()
+    ]
+    return {**fields, **parts}, attachments
+
+
+def email_parse(fields: Mapping[str, str], attachments: list[dict] | None = None) -> InboundEmail:
+    """One inbound email from SendGrid's fields. Raises ApplicationError (400) when there is
+    no usable sender."""
+    attachments = list(attachments or [])
+    if fields.get("email") and not fields.get("text") and not fields.get("html"):
+        fields, attachments = _raw_mime(fields)
+    headers = HeaderParser(policy=policy.default).parsestr(fields.get("headers") or "", headersonly=True)
+
+    def header(name: str) -> str:
+        try:
+            return str(headers.get(name) or "")
+        except (TypeError, ValueError, IndexError):  # a header the parser cannot decode
+            return ""
+
+    sender_field = fields.get("from") or header("From")
+    name, address = parseaddr(sender_field)
+    address = address.strip()
+    try:
+        validate_email(address)
+    except ValidationError:
+        raise ApplicationError(
+            "The email has no usable sender address (the 'from' field).", code="missing_sender"
+        ) from None
+    subject = (fields.get("subject") or header("Subject")).strip()[:255]
+    text = (fields.get("text") or "").strip()
+    if not text and fields.get("html"):
+        text = html_to_text(fields["html"])
+    new_part = reply_trim(text)
+    message_id = next(iter(message_ids(header("Message-ID"))), "")
+    if not message_id:
+        # A retry of the same mail gets the same id, so it is still stored once.
+        digest = hashlib.sha256(f"{address}\n{header('Date')}\n{subject}\n{text}".encode()).hexdigest()[:40]
+        message_id = f"{digest}@inbound.supportdesk.invalid"
+    return InboundEmail(
+        sender_email=address,
+        sender_name=name.strip()[:200],
+        subject=subject,
+        message_id=message_id,
+        in_reply_to=message_ids(header("In-Reply-To"))[:MAX_REFERENCES],
+        references=message_ids(header("References"))[-MAX_REFERENCES:],
+        text=new_part,
+        to=", ".join(addr for _, addr in getaddresses([fields.get("to") or header("To")]) if addr)[:500],
+        attachments=attachments[:20],
+        trimmed=new_part != text,
+    )
+
+
+def thread_find(*, tenant: Tenant, email: InboundEmail) -> Conversation | None:
+    """The conversation this mail answers: the message it replies to (In-Reply-To, then
+    References from the newest) when that conversation is the sender's own. A stranger who
+    learned a Message-ID cannot write into someone else's conversation."""
+    ids = [*reversed(email.in_reply_to), *reversed(email.references)]
+    if not ids:
+        return None
+    found = {message.provider_message_id: message for message in messages_by_provider_ids(tenant=tenant, ids=ids)}
+    for message_id in ids:
+        message = found.get(message_id)
+        if message is not None and message.conversation.customer.email.lower() == email.sender_email.lower():
+            return message.conversation
+    return None
+
+
+def _body(email: InboundEmail) -> tuple[str, bool]:
+    text = email.text
+    if not text and email.attachments:
+        text = "[Attachments: " + ", ".join(item["name"] or item["type"] for item in email.attachments) + "]"
+    text = text or email.subject
+    if len(text) > MAX_MESSAGE_CHARS:
+        return text[: MAX_MESSAGE_CHARS - len(TRUNCATED_NOTE)].rstrip() + TRUNCATED_NOTE, True
+    return text, False
+
+
+def email_receive(*, tenant: Tenant, email: InboundEmail) -> Received:
+    """Store the mail from its sender (a known address is that customer; the channel vouches
+    for the address). Idempotent on the Message-ID."""
+    body, truncated = _body(email)
+    metadata = {
+        "subject": email.subject, "message_id": email.message_id, "in_reply_to": email.in_reply_to,
+        "references": email.references, "to": email.to, "attachments": email.attachments,
+        "trimmed": email.trimmed, "truncated": truncated,
+    }  # fmt: skip
+    return message_receive(
+        tenant=tenant, channel=Channel.EMAIL, body=body, email=email.sender_email, name=email.sender_name,
+        conversation=thread_find(tenant=tenant, email=email), provider_message_id=email.message_id,
+        verified=True, subject=email.subject, metadata=metadata,
+    )  # fmt: skip

@@ -1,0 +1,145 @@
+"""End to end in a real browser: Debian's chromium, driven by Playwright, against daphne serving
+the real ASGI application on the test database. A shopper opens /demo/, asks about ORD-1002
+through the widget and watches the answer stream in; a reload shows the history; a staff
+member sees the conversation live on the staff page.
+
+Skipped, saying why, where chromium is not installed (`apt-get install chromium`)."""
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+playwright = pytest.importorskip("playwright.sync_api", reason="playwright is in requirements-dev.txt")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"),
+    pytest.mark.django_db(transaction=True),
+]
+
+REPLY = (
+    "Your order ORD-1002 shipped with UPS, tracking number 394857216043. "
+    "It should arrive within two business days. Anything else I can help with?"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(fake_openai, django_db_setup):
+    """daphne on the test database; turns run inline (eager Celery) with the fake LLM."""
+    port = free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "supportdesk.settings.test",
+        "SUPPORTDESK_TEST_WORKER": "1",  # the test database, as the test Celery worker uses
+        "SUPPORTDESK_TEST_LLM_FROM_ENV": "1",
+        "LLM_BASE_URL": fake_openai.base_url,
+        "LLM_API_KEY": "test-key",
+        "LLM_MODEL": "gpt-4o-mini",
+        "LLM_MAX_RETRIES": "0",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "supportdesk.asgi:application"], env=env
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/healthz", timeout=2)
+            break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError("daphne did not start") from None
+            time.sleep(0.3)
+    yield base
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture
+def store(server):
+    from django.utils import timezone
+
+    from supportdesk.demo.loader import demo_seed
+    from tenants.models import WidgetKey
+
+    demo_seed(now=timezone.now(), only=("macrocenter",))
+    key = WidgetKey.objects.get(public_key="pk_demo_macrocenter")
+    key.allowed_origins = [*key.allowed_origins, server]  # the store adds its own origin
+    key.save(update_fields=["allowed_origins"])
+    return server
+
+
+@pytest.fixture
+def browser():
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+def test_a_shopper_asks_about_an_order_and_staff_watch_it_live(store, browser, fake_openai):
+    from supportdesk.demo import DEMO_PASSWORD
+
+    fake_openai.script(
+        {"content": json.dumps({"category": "order_status", "priority": "normal", "confidence": 0.95})},
+        {"tool_calls": [{"name": "lookup_order", "arguments": {"order_number": "ORD-1002"}}]},
+        {"content": REPLY},
+    )
+    shopper = browser.new_page(viewport={"width": 375, "height": 740})  # a phone
+    frames: list[str] = []
+    shopper.on("websocket", lambda ws: ws.on("framereceived", lambda payload: frames.append(str(payload))))
+    shopper.goto(f"{store}/demo/?as=alex.morgan@example.com")
+    shopper.get_by_role("button", name="Open chat").click()
+    message = shopper.get_by_role("textbox", name="Message")
+    message.fill("Hi, where is my order ORD-1002?")
+    message.press("Enter")
+    log = shopper.get_by_role("log")
+    playwright.expect(log).to_contain_text("within two business days", timeout=30_000)
+    assert any('"reply.partial"' in frame for frame in frames), "the answer streamed in"
+
+    shopper.reload()
+    launcher = shopper.get_by_role("button", name="Open chat")
+    shopper.get_by_role("log").or_(launcher).first.wait_for()  # the panel may come back open
+    if launcher.is_visible():
+        launcher.click()
+    history = shopper.get_by_role("log")
+    playwright.expect(history).to_contain_text("Hi, where is my order ORD-1002?", timeout=15_000)
+    playwright.expect(history).to_contain_text("within two business days")
+
+    ready = [json.loads(f) for f in frames if f.startswith('{"type":"ready"')]
+    conversation_id = ready[-1]["conversation_id"]
+    staff = browser.new_context().new_page()
+    staff.goto(f"{store}/admin/login/?next=/staff/conversations/{conversation_id}/")
+    staff.get_by_label("Username").fill("agent")
+    staff.get_by_label("Password").fill(DEMO_PASSWORD)
+    staff.get_by_role("button", name="Log in").click()
+    playwright.expect(staff.locator("#connection")).to_have_text("Live", timeout=15_000)
+    playwright.expect(staff.locator("#messages")).to_contain_text("within two business days")
+
+    fake_openai.script(
+        {"content": json.dumps({"category": "greeting", "priority": "low", "confidence": 0.9})},
+        {"content": "You're welcome! Have a great day."},
+    )
+    message = shopper.get_by_role("textbox", name="Message")
+    message.fill("thanks a lot")
+    message.press("Enter")
+    playwright.expect(staff.locator("#messages")).to_contain_text("thanks a lot", timeout=15_000)
+    playwright.expect(staff.locator("#messages")).to_contain_text("Have a great day", timeout=30_000)
