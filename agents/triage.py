@@ -39,6 +39,20 @@ HANDOFF = re.compile(
     r"|\b(representative|manager|supervisor)\b",
     re.IGNORECASE,
 )
+# A greeting in front of a request ("hey, where's my stuff?") says nothing about it: the request
+# is classified without it, or the greeting's examples would outvote it.
+LEADING_GREETING = re.compile(
+    r"^\s*(?:(?:hi|hello|hey|hiya|howdy|yo|greetings|good (?:morning|afternoon|evening|day))\b"
+    r"(?:\s+(?:there|team|guys|all|folks|everyone))?[\s,.!:;-]*)+",
+    re.IGNORECASE,
+)
+# How shoppers say an intent's telling word without using it: counted as that word by
+# _keyword_boost ("I want my money back" is a refund).
+KEYWORD_SYNONYMS = (
+    (re.compile(r"\b(money back|reimburs\w*|repay\w*)\b", re.IGNORECASE), "refund"),
+    (re.compile(r"\bsend (it|this|them|these|that) back\b|\bship (it|this|them) back\b", re.IGNORECASE), "return"),
+    (re.compile(r"\b(call off|don'?t (ship|send) it|stop (the|my) order)\b", re.IGNORECASE), "cancel"),
+)
 URGENT = re.compile(
     r"\b(fraud\w*|scam\w*|stolen|charged (me )?twice|double[- ]charged|charge ?back|unauthori[sz]ed|lawyer|police)\b",
     re.IGNORECASE,
@@ -105,6 +119,7 @@ def _keyword_boost(weights: dict[int, float], intents: dict[int, Intent], text: 
     "cancel", "return", "warranty"), that intent gets as much weight again as all the
     neighbours together: short messages like "refund ORD-1014" have few neighbours to vote."""
     words = re.findall(r"[a-z]+", text.lower())
+    words += [word for pattern, word in KEYWORD_SYNONYMS if pattern.search(text)]
     hits = []
     for intent_id, intent in intents.items():
         keys = [k for k in intent.name.split("_") if len(k) >= 4 and k not in GENERIC_NAME_WORDS]
@@ -190,6 +205,9 @@ def triage(*, tenant: Tenant, text: str, llm: bool = False, on_llm_response: Cal
                 category=outcome.category, priority=priority, confidence=answer.confidence,
                 clarification_needed=outcome.clarification_needed or answer.clarification_needed, intent=chosen,
             )  # fmt: skip
+    request = LEADING_GREETING.sub("", text)
+    if len(request.split()) >= 2:
+        text = request
     try:
         neighbours = _neighbours(tenant, text)
     except EmbeddingError:

@@ -1,10 +1,24 @@
 """Reads of customers, conversations, messages and tickets. Every function takes the tenant."""
 
+import re
+
 from django.db.models import QuerySet
 
 from conversations.models import Conversation, Customer, Message, Ticket
 from supportdesk.errors import NotFound
 from tenants.models import Tenant
+
+
+def phone_normalise(phone: str) -> str:
+    """A phone number as stored (E.164 when it was given so): "+1 (415) 555-0123" and
+    "0014155550123" are "+14155550123". Without a country code it stays as written, digits only."""
+    phone = (phone or "").strip()
+    digits = re.sub(r"\D", "", phone)
+    if phone.startswith("+"):
+        return f"+{digits}"
+    if digits.startswith("00"):
+        return f"+{digits[2:]}"
+    return digits
 
 
 def customer_find(*, tenant: Tenant, email: str = "", phone: str = "") -> Customer | None:
@@ -14,8 +28,9 @@ def customer_find(*, tenant: Tenant, email: str = "", phone: str = "") -> Custom
         found = customers.filter(email__iexact=email.strip()).first()
         if found is not None:
             return found
-    if phone.strip():
-        return customers.filter(phone=phone.strip()).first()
+    phone = phone_normalise(phone)
+    if phone:
+        return customers.filter(phone=phone).first()
     return None
 
 

@@ -10,7 +10,7 @@ from conversations import hooks, tasks
 from conversations.channels.email_outbound import email_message_id_new
 from conversations.events import event_publish, message_event
 from conversations.models import Channel, Conversation, Customer, DeliveryStatus, Message, Ticket
-from conversations.selectors import customer_find
+from conversations.selectors import customer_find, phone_normalise
 from supportdesk.errors import ApplicationError, NotFound
 from tenants.models import AuditEvent, Tenant
 from tenants.services import audit_record
@@ -104,13 +104,17 @@ class Received:
     created: bool  # False when the provider id was seen before: a retried delivery
 
 
-def _customer_resolve(*, tenant: Tenant, email: str, phone: str, name: str) -> Customer:
+def customer_resolve(*, tenant: Tenant, email: str = "", phone: str = "", name: str = "") -> Customer:
+    """The tenant's customer with this email or phone, created when there is none: a shopper who
+    writes for the first time is a new customer, as in any helpdesk."""
     customer = customer_find(tenant=tenant, email=email, phone=phone)
     if customer is not None:
         return customer
     try:
         with transaction.atomic():
-            return Customer.objects.create(tenant=tenant, email=email.strip(), phone=phone.strip(), name=name[:200])
+            return Customer.objects.create(
+                tenant=tenant, email=email.strip(), phone=phone_normalise(phone), name=name[:200]
+            )
     except IntegrityError:  # created by a concurrent message a moment ago
         return customer_find(tenant=tenant, email=email, phone=phone)
 
@@ -188,7 +192,7 @@ def message_receive(
                 customer = (
                     conversation.customer
                     if conversation is not None
-                    else _customer_resolve(tenant=tenant, email=email, phone=phone, name=name)
+                    else customer_resolve(tenant=tenant, email=email, phone=phone, name=name)
                 )
             message = _message_store(
                 tenant=tenant, customer=customer, conversation=conversation, channel=channel, text=text,

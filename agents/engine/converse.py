@@ -1,25 +1,41 @@
-"""One synchronous turn for a known customer: what the ``converse`` command, the scenario
+"""One synchronous turn for a customer: what the ``converse`` command, the scenario
 tests and the overhead benchmark run. The same code path as the worker: ``message_receive``
 commits the message, ``turn_run`` answers it."""
+
+import re
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 
 from agents.engine.turn import turn_run
 from agents.models import ToolCall
 from conversations import services as conversation_services
 from conversations.models import Conversation, Customer
-from conversations.selectors import customer_find
+from conversations.selectors import phone_normalise
 from hitl.models import ReviewRequest
-from supportdesk.errors import NotFound
+from supportdesk.errors import ApplicationError
 from tenants.models import Tenant
+
+PHONE = re.compile(r"^\+\d{7,15}$")
 
 
 def customer_for_contact(*, tenant: Tenant, contact: str) -> Customer:
+    """The tenant's customer with this email or phone; a new one when the store has none, as
+    when a stranger first writes in. Anything else is refused."""
     contact = contact.strip()
-    customer = (
-        customer_find(tenant=tenant, email=contact) if "@" in contact else customer_find(tenant=tenant, phone=contact)
-    )
-    if customer is None:
-        raise NotFound(f"{tenant.slug} has no customer with the {'email' if '@' in contact else 'phone'} {contact!r}.")
-    return customer
+    if "@" in contact:
+        try:
+            validate_email(contact)
+        except ValidationError:
+            raise ApplicationError(f"{contact!r} is not an email address.", code="invalid_contact") from None
+        return conversation_services.customer_resolve(tenant=tenant, email=contact)
+    phone = phone_normalise(contact)
+    if not PHONE.match(phone):
+        raise ApplicationError(
+            f"{contact!r} is neither an email address nor a phone number with its country code (+1 415 555 0123).",
+            code="invalid_contact",
+        )
+    return conversation_services.customer_resolve(tenant=tenant, phone=phone)
 
 
 def converse(*, tenant: Tenant, customer: Customer, text: str, channel: str = "web", verified: bool = True) -> dict:

@@ -151,3 +151,22 @@ def extract(*, tenant: Tenant, text: str) -> Entities:
     text_without_orders = ORDER_NUMBER.sub(lambda m: " " if m.group(1).upper() == prefix else m.group(0), text)
     found.product = _product(tenant, known, text_without_orders)
     return found
+
+
+FILLER = re.compile(
+    r"\b(it'?s|it is|its|this is|that'?s|the|my|our|order|number|no|num|email|e-?mail|address|is|here|"
+    r"you go|sure|ok|okay|yes|yeah|yep|oh|sorry|and|it|was|under|used|with|for|of|i|me|a|an|to|the same)\b",
+    re.IGNORECASE,
+)
+
+
+def bare_reference(text: str) -> bool:
+    """Only an order number or an email, perhaps with a few filler words ("it's ORD-1004",
+    "sure, pat@example.com"): the answer to a question the agent asked, not a new request."""
+    rest = EMAIL.sub(" ", text)
+    rest = ORDER_NUMBER.sub(" ", rest)
+    rest = BARE_ORDER.sub(" ", rest)
+    if rest == text:
+        return False
+    rest = FILLER.sub(" ", rest)
+    return not re.sub(r"[\W_]+", "", rest)

@@ -13,10 +13,12 @@ from agents.confirmation import is_explicit_yes
 from agents.engine.context import Turn, history
 from agents.engine.entities import Entities, extract
 from agents.tools import ToolResult
+from agents.triage import HANDOFF
 from orders.models import Product
 
 ACTIONS = {"cancel_order": "cancel_order", "refund_request": "process_refund", "return_request": "create_return_label"}
 ORDER_INTENTS = {"order_status", *ACTIONS}
+IN_FLIGHT = ("pending", "paid", "shipped")  # orders a shopper may be waiting for
 ELIGIBLE = {
     "cancel_order": ("pending", "paid"),
     "refund_request": ("paid", "shipped", "delivered"),
@@ -97,6 +99,10 @@ CLARIFY = (
     "Sorry, I'm not sure I understood. Is this about an order (its status, a cancellation, a return or a "
     "refund), a product (stock, prices, what fits), or something else?"
 )
+OFFER = (
+    "I'm here to help: I can check orders, returns, refunds, stock and products, or pass you to a person. "
+    "What do you need help with?"
+)
 HANDED_OFF = "I've passed this to our support team; a person will reply here as soon as they can."
 
 
@@ -132,6 +138,9 @@ def offline_reply(turn: Turn) -> str:
         turn.state["clarifications"] = 0
         return _greeting(turn)
     if intent in HANDOFF_INTENTS:
+        if _vague_plea(turn):
+            turn.state["handoff_offered"] = True  # asked again, they get a person
+            return _greeting(turn) if GREETING_WORD.search(last) else OFFER
         return _escalate(turn, "The shopper asked to talk to a person.", priority="high")
     if intent in URGENT_INTENTS:
         return _escalate(turn, f"Possible billing problem: {turn.text[:300]}", priority="urgent")
@@ -142,6 +151,15 @@ def offline_reply(turn: Turn) -> str:
         if reply:
             return reply
     return _knowledge(turn) or _clarify(turn)
+
+
+def _vague_plea(turn: Turn) -> bool:
+    """ "I need help": like the handoff examples, but asks for no person in so many words. Offered
+    help first, once; the words of the handoff rule, or a second plea, reach a person."""
+    return (
+        turn.triage is not None and turn.triage.confidence < 0.75 and not HANDOFF.search(turn.text)
+        and not turn.state.get("handoff_offered")
+    )  # fmt: skip
 
 
 def _greeting(turn: Turn) -> str:
@@ -179,7 +197,7 @@ def _intent(turn: Turn, entities: Entities) -> str:
     awaiting = turn.state.get("awaiting") or {}
     supplies_slot = (
         entities.order_numbers or entities.emails or entities.my_order or entities.product
-        or (awaiting.get("choices") and entities.status_word)
+        or (awaiting.get("choices") and (entities.status_word or entities.category))
     )  # fmt: skip
     triage = turn.triage
     if awaiting and supplies_slot:
@@ -266,6 +284,8 @@ def _order_flow(turn: Turn, intent: str, entities: Entities) -> str:
     choices = awaiting.get("choices") or {}
     if number is None and entities.status_word in choices.values():
         number = next(n for n, status in choices.items() if status == entities.status_word)  # "the pending one"
+    if number is None and choices:
+        number = _pick_by_items(turn, awaiting.get("items") or {}, entities)  # "the gpu one"
     if number is None and not entities.my_order and not awaiting and intent in ACTIONS:
         if QUESTION.search(turn.text.strip()):
             # "What's your return policy?" asks about the rule, not about acting on an order.
@@ -314,15 +334,19 @@ def _order_flow(turn: Turn, intent: str, entities: Entities) -> str:
         eligible = [o for o in orders if o["status"] in ELIGIBLE.get(intent, ())] or orders
         if intent == "order_status" and len(orders) > 1 and ALL_ORDERS.search(turn.text):
             listing = "; ".join(f"{o['number']} ({o['status']}, placed {o['placed_at']})" for o in orders)
-            turn.state["awaiting"] = {"intent": intent, "order_number": "",
-                                      "choices": {o["number"]: o["status"] for o in orders}}  # fmt: skip
+            _offer_choices(turn, intent, orders)
             return f"Your recent orders: {listing}. Which one would you like to know more about?"
+        on_the_way = [o for o in orders if o["status"] in IN_FLIGHT]
+        if intent == "order_status" and not awaiting and not entities.latest_order and len(on_the_way) > 1:
+            # "Where's my stuff?" with several orders on the way: where each of them is.
+            _offer_choices(turn, intent, on_the_way)
+            lines = "\n".join(f"- {order_status_text(o)}" for o in on_the_way)
+            return f"You have {len(on_the_way)} orders on the way:\n{lines}"
         if entities.latest_order or len(eligible) == 1 or (intent == "order_status" and not awaiting):
-            number = (eligible if intent in ACTIONS else orders)[0]["number"]
+            number = (eligible if intent in ACTIONS else on_the_way or orders)[0]["number"]
         else:
             listing = "; ".join(f"{o['number']} ({o['status']}, placed {o['placed_at']})" for o in eligible)
-            turn.state["awaiting"] = {"intent": intent, "order_number": "",
-                                      "choices": {o["number"]: o["status"] for o in eligible}}  # fmt: skip
+            _offer_choices(turn, intent, eligible)
             return f"Which order is it? {listing}."
     turn.state.pop("awaiting", None)
     turn.state["order_number"] = number
@@ -337,6 +361,34 @@ def _order_flow(turn: Turn, intent: str, entities: Entities) -> str:
             arguments["amount"] = str(entities.amount)
         arguments["reason"] = turn.text[:500]
     return _said(turn, turn.recorder.tool(context, ACTIONS[intent], arguments))
+
+
+def _offer_choices(turn: Turn, intent: str, orders: list[dict]) -> None:
+    """Remember the orders put to the shopper, so "the shipped one" or "the GPU one" picks one."""
+    turn.state["awaiting"] = {
+        "intent": intent,
+        "order_number": "",
+        "choices": {o["number"]: o["status"] for o in orders},
+        "items": {o["number"]: [i["sku"] for i in o["items"]] for o in orders},
+    }
+
+
+def _pick_by_items(turn: Turn, items: dict[str, list[str]], entities: Entities) -> str | None:
+    """The one offered order holding the product, or a product of the category, the shopper
+    names; None when none or several do."""
+    if entities.product is not None:
+        matches = [number for number, skus in items.items() if entities.product.sku in skus]
+    elif entities.category is not None:
+        skus = {sku for listed in items.values() for sku in listed}
+        in_category = set(
+            Product.objects.for_tenant(turn.tenant)
+            .filter(sku__in=skus, category=entities.category)
+            .values_list("sku", flat=True)
+        )
+        matches = [number for number, listed in items.items() if in_category & set(listed)]
+    else:
+        return None
+    return matches[0] if len(matches) == 1 else None
 
 
 def order_status_text(order: dict) -> str:

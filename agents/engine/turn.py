@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from agents.confirmation import is_explicit_yes
 from agents.engine.context import Turn
+from agents.engine.entities import bare_reference
 from agents.engine.llm import OutOfSteps, llm_reply
 from agents.engine.offline import HANDED_OFF, offline_reply
 from agents.engine.recorder import TurnRecorder
@@ -118,6 +119,8 @@ def _triage(turn: Turn) -> None:
     except ApplicationError:
         return
     turn.recorder.run.triage = turn.triage.as_dict()
+    if bare_reference(turn.text) and turn.conversation.tickets.exists():
+        return  # "ORD-1004" answers "which order?": the request, and the ticket's category, stay
     conversation_services.ticket_triage_save(conversation=turn.conversation, **turn.triage.as_dict())
 
 

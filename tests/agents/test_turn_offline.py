@@ -209,7 +209,8 @@ def test_converse_command_prints_the_documented_json(macrocenter, capsys):
     ("args", "message"),
     [
         (["--tenant", "nope", "--customer", ALEX, "hi"], "No active tenant"),
-        (["--tenant", "macrocenter", "--customer", "who@nowhere.example", "hi"], "no customer with the email"),
+        (["--tenant", "macrocenter", "--customer", "who@nowhere", "hi"], "not an email address"),
+        (["--tenant", "macrocenter", "--customer", "415-555", "hi"], "neither an email address nor a phone"),
         (["--tenant", "macrocenter", "--customer", ALEX, "   "], "The message is empty"),
         (["--tenant", "macrocenter", "--customer", ALEX, "x" * 5000], "limit is 4000"),
     ],
@@ -306,7 +307,30 @@ def test_it_means_the_product_talked_about_last(macrocenter):
 def test_converse_never_reaches_another_stores_customer(macrocenter, other_tenant):
     from tests.factories import CustomerFactory
 
-    CustomerFactory(tenant=other_tenant, email="elsewhere@example.com")
-    with pytest.raises(CommandError, match="no customer with the email"):
-        call_command("converse", "--tenant", "macrocenter", "--customer", "elsewhere@example.com", "hi")
-    assert not Message.objects.filter(conversation__customer__email="elsewhere@example.com").exists()
+    theirs = CustomerFactory(tenant=other_tenant, email="elsewhere@example.com")
+    call_command("converse", "--tenant", "macrocenter", "--customer", "elsewhere@example.com", "hi")
+    # A new customer of this store, not the other store's
+    mine = Customer.objects.get(tenant=macrocenter, email="elsewhere@example.com")
+    assert mine.pk != theirs.pk
+    assert not Message.objects.filter(conversation__customer=theirs).exists()
+
+
+def test_converse_as_a_stranger_starts_a_new_customer_who_can_ask_about_products(macrocenter, capsys):
+    call_command("converse", "--tenant", "macrocenter", "--customer", "new.shopper@example.com", "--json",
+                 "is the RTX 4070 SUPER in stock?")  # fmt: skip
+    out = json.loads(capsys.readouterr().out)
+    assert [c["tool"] for c in out["tool_calls"]] == ["check_inventory"]
+    assert Customer.objects.filter(tenant=macrocenter, email="new.shopper@example.com").count() == 1
+    call_command("converse", "--tenant", "macrocenter", "--customer", "new.shopper@example.com", "--json",
+                 "where is my order?")  # fmt: skip
+    out = json.loads(capsys.readouterr().out)
+    assert "don't see any orders" in out["reply"]
+
+
+def test_converse_finds_a_customer_by_phone_however_it_is_written(macrocenter, capsys):
+    customer = Customer.objects.get(tenant=macrocenter, email="mia.johnson@example.com")
+    assert customer.phone == "+19175550110"
+    for written in ("+1 (917) 555-0110", "001 917 555 0110"):
+        call_command("converse", "--tenant", "macrocenter", "--customer", written, "--channel", "sms", "hi")
+    assert Customer.objects.filter(tenant=macrocenter, phone__endswith="9175550110").count() == 1
+    assert Message.objects.filter(conversation__customer=customer, channel="sms", body="hi").count() == 2

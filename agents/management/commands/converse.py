@@ -17,7 +17,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("message", nargs="?", help="What the shopper says, in quotes.")
         parser.add_argument("--tenant", required=True, help="Tenant slug, e.g. macrocenter.")
-        parser.add_argument("--customer", required=True, help="The customer's email or phone.")
+        parser.add_argument(
+            "--customer",
+            required=True,
+            help="The customer's email or phone (+ and country code); a new customer when the store has none.",
+        )
         parser.add_argument("--channel", default="web", choices=["web", "email", "sms"])
         parser.add_argument("--json", action="store_true", help="Print the turn as JSON.")
 

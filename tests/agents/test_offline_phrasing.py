@@ -1,0 +1,70 @@
+"""The offline agent with the ways shoppers actually open and follow up: a greeting in front of
+the request, several orders on the way, an order picked by what is in it, a bare order number
+answering a question, a vague plea for help."""
+
+from agents.engine.converse import converse, customer_for_contact
+from agents.triage import triage
+from conversations.models import Ticket
+
+ALEX, SOFIA = "alex.morgan@example.com", "sofia.rossi@example.com"
+
+
+def say(tenant, who: str, text: str) -> dict:
+    return converse(tenant=tenant, customer=customer_for_contact(tenant=tenant, contact=who), text=text)
+
+
+def tools(result: dict) -> list[str]:
+    return [call["tool"] for call in result["tool_calls"]]
+
+
+def test_a_greeting_in_front_of_a_request_does_not_hide_it(macrocenter):
+    for text in (
+        "hey where's my stuff",
+        "Good morning, my order hasn't arrived",
+        "hello team, is the 7800X3D in stock?",
+    ):
+        assert triage(tenant=macrocenter, text=text).category != "greeting", text
+    assert triage(tenant=macrocenter, text="hey there!").category == "greeting"
+
+
+def test_money_back_is_a_refund(macrocenter):
+    result = triage(tenant=macrocenter, text="i want my money back for order 1006, the keyboard stopped working")
+    assert result.category == "refund_request"
+
+
+def test_where_is_my_stuff_with_two_orders_on_the_way_tells_where_each_is(macrocenter):
+    result = say(macrocenter, ALEX, "hey where's my stuff")
+    assert tools(result) == ["list_orders"]
+    reply = result["reply"]
+    assert "2 orders on the way" in reply and "ORD-1003" in reply and "ORD-1002" in reply
+    assert "ORD-1001" not in reply  # delivered weeks ago: not what they are waiting for
+    assert "394857216043" in reply  # ORD-1002's tracking number
+
+    followup = say(macrocenter, ALEX, "the processor one")  # ORD-1002 holds the Ryzen 9 7950X
+    assert tools(followup) == ["lookup_order"]
+    assert followup["tool_calls"][0]["arguments"] == {"order_number": "ORD-1002"}
+
+
+def test_which_order_is_answered_by_what_is_in_it(macrocenter):
+    asked = say(macrocenter, ALEX, "I want a refund")  # three orders it could apply to
+    assert "Which order" in asked["reply"] and "ORD-1001" in asked["reply"] and "ORD-1026" in asked["reply"]
+    picked = say(macrocenter, ALEX, "the graphics card one")  # ORD-1001 holds the RTX 4090
+    assert picked["tool_calls"][-1]["tool"] == "process_refund"
+    assert picked["tool_calls"][-1]["arguments"]["order_number"] == "ORD-1001"
+
+
+def test_an_order_number_answering_which_order_keeps_the_tickets_category(macrocenter):
+    asked = say(macrocenter, ALEX, "I'd like my money back")
+    assert "Which order" in asked["reply"] and asked["ticket"]["category"] == "refund_request"
+    answered = say(macrocenter, ALEX, "it's ORD-1026")
+    assert answered["tool_calls"][-1]["tool"] == "process_refund"
+    assert Ticket.objects.get(pk=answered["ticket"]["id"]).category == "refund_request"
+
+
+def test_a_vague_plea_is_offered_help_and_a_second_one_reaches_a_person(macrocenter):
+    first = say(macrocenter, SOFIA, "i have a question")  # like the handoff examples, but asks for nobody
+    assert tools(first) == [] and "What do you need help with?" in first["reply"]
+    second = say(macrocenter, SOFIA, "I need some assistance")
+    assert tools(second) == ["escalate_to_human"]
+    explicit = say(macrocenter, ALEX, "can I talk to a human")
+    assert tools(explicit) == ["escalate_to_human"]
