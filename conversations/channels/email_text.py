@@ -16,6 +16,7 @@ BLOCKS = {
 QUOTE_MARKERS = re.compile(r"\b(gmail_quote|gmail_signature|gmail_extra|yahoo_quoted|moz-cite-prefix)\b")
 # Outlook starts the quoted original with one of these; everything after it is history.
 HISTORY_IDS = {"divrplyfwdmsg", "appendonsend", "mail-editor-reference-message-container"}
+CELLS = {"td", "th"}
 VOID = {"br", "hr", "img", "input", "meta", "link", "wbr", "col", "area", "base", "source"}
 
 
@@ -61,6 +62,8 @@ class _TextExtractor(HTMLParser):
                 del self.stack[index:]
                 if not self.skip_depth and tag in BLOCKS and tag != "li":
                     self.parts.append("\n")
+                elif not self.skip_depth and tag in CELLS:
+                    self.parts.append(" ")  # "ORD-1002</td><td>GPU" must not read "ORD-1002GPU"
                 return
 
     def handle_data(self, data: str) -> None:
@@ -80,18 +83,32 @@ def html_to_text(markup: str) -> str:
 
 # A line where quoted history begins: "On <date>, <who> wrote:" (often wrapped over two lines
 # by Gmail), its translations, Outlook's separators and header blocks.
-_WROTE = r"(wrote|a écrit|schrieb|escribió|ha scritto|schreef|escreveu)\s*:"
+# German and Dutch put the verb before the sender ("Am ... schrieb Pat <pat@x>:"), so the colon
+# may come after a name and address there.
+_WROTE = r"((wrote|a écrit|escribió|ha scritto|escreveu)\s*|(schrieb|schreef)\s.{0,200}?):"
 HISTORY_START = [
     re.compile(rf"^(On|Le|Am|El|Il|Op|Em)\s.{{0,300}}?{_WROTE}\s*$", re.IGNORECASE | re.DOTALL),
     re.compile(r"^-{2,}\s*(Original Message|Forwarded message|Ursprüngliche Nachricht)\s*-{2,}", re.IGNORECASE),
     re.compile(r"^_{10,}\s*$"),
     re.compile(r"^Begin forwarded message:", re.IGNORECASE),
 ]
-OUTLOOK_HEADER = re.compile(r"^\*?(From|De|Von):\*?\s.+", re.IGNORECASE)
-OUTLOOK_HEADER_NEXT = re.compile(r"^\*?(Sent|Date|Envoyé|Gesendet|To|Subject):\*?\s", re.IGNORECASE)
+# Outlook's header block in the reader's language; French puts a space before the colon.
+OUTLOOK_HEADER = re.compile(r"^\*?(From|De|Von|Van|Da)\s?:\*?\s.+", re.IGNORECASE)
+OUTLOOK_HEADER_NEXT = re.compile(
+    r"^\*?(Sent|Date|To|Subject|Cc|Envoyé|À|Objet|Gesendet|Datum|An|Betreff|Enviado|Fecha|Para|Asunto"
+    r"|Inviato|Data|A|Oggetto|Verzonden|Aan|Onderwerp)\s?:\*?\s",
+    re.IGNORECASE,
+)
 SIGNATURE_START = [
     re.compile(r"^-- ?$"),
-    re.compile(r"^(Sent|Envoyé|Gesendet) (from|de|von) my \w+", re.IGNORECASE),
+    # Mobile mail apps' sign-offs in the phone's language: "Envoyé de mon iPhone", "Enviado desde
+    # mi iPhone", "Von meinem iPhone gesendet", "Inviato da iPhone".
+    re.compile(
+        r"^(Sent|Envoyé|Enviado|Inviato|Verzonden|Gesendet|Enviada)\s(from|de|desde|da|von|met)\s"
+        r"(my|mon|ma|mi|il mio|mijn|meinem|iPhone|iPad)\b",
+        re.IGNORECASE,
+    ),
+    re.compile(r"^Von meinem \w+ gesendet", re.IGNORECASE),
     re.compile(r"^Sent from (Mail|Outlook|Yahoo Mail|Samsung|my)\b", re.IGNORECASE),
     re.compile(r"^Get Outlook for (iOS|Android)", re.IGNORECASE),
 ]

@@ -69,3 +69,42 @@ def test_html_becomes_text_without_the_quoted_block_or_signature():
 def test_outlook_html_history_is_dropped():
     markup = '<p>Cancel it please.</p><hr><div id="divRplyFwdMsg"><b>From:</b> Support</div><p>Your order shipped.</p>'
     assert html_to_text(markup) == "Cancel it please."
+
+
+def test_quote_headers_in_other_languages_end_the_new_part():
+    # German and Dutch Gmail put the sender between the verb and the colon, sometimes wrapped.
+    german = "Wo ist ORD-1002?\n\nAm Mo., 17. Nov. 2025 um 10:02 Uhr schrieb Support <support@store.example>:\n> Ihre"
+    wrapped = (
+        "Wo ist ORD-1002?\n\nAm Mo., 17. Nov. 2025 um 10:02 Uhr schrieb Support <\nsupport@store.example>:\n> Ihre"
+    )
+    dutch = "Waar is ORD-1002?\n\nOp ma 17 nov. 2025 om 10:02 schreef Support <support@store.example>:\n> Uw"
+    french = "Où est ORD-1002 ?\n\nLe lun. 17 nov. 2025 à 10:02, Support <support@store.example> a écrit :\n> Votre"
+    spanish = "¿Dónde está ORD-1002?\n\nEl lun, 17 nov 2025 a las 10:02, Support (<s@store.example>) escribió:\n> Su"
+    assert reply_trim(german) == reply_trim(wrapped) == "Wo ist ORD-1002?"
+    assert reply_trim(dutch) == "Waar is ORD-1002?"
+    assert reply_trim(french) == "Où est ORD-1002 ?"
+    assert reply_trim(spanish) == "¿Dónde está ORD-1002?"
+
+
+def test_outlook_header_blocks_in_other_languages_end_the_new_part():
+    french = "Où est ORD-1002 ?\n\nDe : Support <s@store.example>\nEnvoyé : lundi 17 novembre 2025 10:02\nÀ : Pat\n"
+    spanish = "¿Dónde está?\n\nDe: Support <s@store.example>\nEnviado: lunes, 17 de noviembre de 2025\nPara: Pat\n"
+    german = "Wo ist es?\n\nVon: Support <s@store.example>\nDatum: Montag, 17. November 2025\nAn: Pat\n"
+    assert reply_trim(french) == "Où est ORD-1002 ?"
+    assert reply_trim(spanish) == "¿Dónde está?"
+    assert reply_trim(german) == "Wo ist es?"
+
+
+def test_mobile_signatures_in_other_languages_are_cut():
+    for signature in ("Envoyé de mon iPhone", "Enviado desde mi iPhone", "Von meinem iPhone gesendet",
+                      "Inviato da iPhone", "Sent from my Galaxy"):  # fmt: skip
+        assert reply_trim(f"Where is ORD-1?\n\n{signature}") == "Where is ORD-1?", signature
+    # A shopper's own sentence that starts alike stays.
+    assert reply_trim("Sent from the warehouse on Monday, still not here.") == (
+        "Sent from the warehouse on Monday, still not here."
+    )
+
+
+def test_html_table_cells_are_kept_apart():
+    markup = "<p>My items:</p><table><tr><td>ORD-1002</td><td>GPU</td></tr><tr><th>Qty</th><td>1</td></tr></table>"
+    assert html_to_text(markup) == "My items:\n\nORD-1002 GPU\n\nQty 1"
