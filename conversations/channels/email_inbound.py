@@ -2,6 +2,7 @@
 message in "email" when "Send Raw" is on) become one ``InboundEmail``, which is threaded into
 the right conversation and stored through ``message_receive``."""
 
+import codecs
 import contextlib
 import hashlib
 import io
@@ -59,30 +60,58 @@ def _form_decode(request: HttpRequest, raw: bytes, encoding: str):
     return MultiPartParser(request.META, io.BytesIO(raw), handlers, encoding).parse()
 
 
+def _charset_usable(name: object) -> str:
+    """The codec's name when Python knows it, else ""."""
+    try:
+        return codecs.lookup(str(name)).name if name else ""
+    except LookupError:
+        return ""
+
+
+def field_decode(data: bytes, charset: str) -> str:
+    """A field's bytes as text: in the charset SendGrid named, else UTF-8, else windows-1252 (a
+    superset of latin-1 that every byte decodes in) for mail whose charset is missing, unknown or
+    wrong, so "Grüße" is not stored as "Gr��e"."""
+    for candidate in dict.fromkeys([_charset_usable(charset), "utf-8"]):
+        if candidate:
+            try:
+                return data.decode(candidate)
+            except UnicodeDecodeError:
+                continue
+    return data.decode("cp1252", errors="replace")
+
+
 def sendgrid_form_parse(request: HttpRequest, raw: bytes) -> tuple[dict[str, str], list[dict]]:
     """The form fields, each decoded with the charset SendGrid names for it in ``charsets``,
     and the attachments' names, types and sizes. Raises MultiPartParserError when malformed."""
-    post, files = _form_decode(request, raw, "utf-8")
+    # Parsed as latin-1, which maps every byte to one character, so each field's bytes come back
+    # intact and are decoded below with their own charset.
+    post, files = _form_decode(request, raw, "latin-1")
     fields = {key: post.get(key, "") for key in post}
     try:
-        charsets = json.loads(fields.get("charsets") or "{}")
+        charsets = json.loads(field_decode(fields.get("charsets", "").encode("latin-1"), "utf-8") or "{}")
     except ValueError:
         charsets = {}
-    for charset in {str(value).lower() for value in charsets.values() if isinstance(value, str)} - {"utf-8", "utf8"}:
-        try:
-            "".encode(charset)
-        except LookupError:
-            continue
-        decoded, _ = _form_decode(request, raw, charset)
-        for key, value in charsets.items():
-            if str(value).lower() == charset and key in decoded:
-                fields[key] = decoded.get(key, "")
+    if not isinstance(charsets, dict):
+        charsets = {}
+    fields = {
+        key: field_decode(value.encode("latin-1"), str(charsets.get(key) or "utf-8")) for key, value in fields.items()
+    }
     attachments = [
-        {"name": upload.name, "type": upload.content_type, "size": upload.size}
+        {"name": _latin1_undo(upload.name or ""), "type": upload.content_type, "size": upload.size}
         for key in files
         for upload in files.getlist(key)
     ]
     return fields, attachments
+
+
+def _latin1_undo(name: str) -> str:
+    """A file name read as latin-1 by the parse above, as the UTF-8 it was sent in (an RFC 2231
+    name was already decoded properly and stays)."""
+    try:
+        return field_decode(name.encode("latin-1"), "utf-8")
+    except UnicodeEncodeError:
+        return name
 
 
 def _raw_mime(fields: Mapping[str, str]) -> tuple[dict[str, str], list[dict]]:

@@ -332,3 +332,43 @@ def test_a_reply_to_another_stores_message_does_not_thread_into_it(client, tenan
     message = Message.objects.get(pk=post_mail(client, tenant, sendgrid_body(fields)).json()["message_id"])
     assert message.tenant == tenant and message.conversation.tenant == tenant
     assert Conversation.objects.get(pk=theirs.pk).messages.count() == 1
+
+
+@pytest.mark.parametrize("charsets", ["not json", json.dumps(["iso-8859-1"]), json.dumps("utf-8"), "null"])
+def test_unreadable_charsets_fall_back_to_utf8_and_windows_1252(client, tenant, charsets):
+    fields = mail_fields(subject="Grüße")
+    fields["text"] = "Grüße aus München, wo ist ORD-000123?".encode("iso-8859-1")  # not UTF-8, not declared
+    fields["charsets"] = charsets
+    response = post_mail(client, tenant, sendgrid_body(fields))
+    assert response.status_code == 201, response.content
+    message = Message.objects.get(pk=response.json()["message_id"])
+    assert message.body == "Grüße aus München, wo ist ORD-000123?"
+    assert message.metadata["subject"] == "Grüße"
+
+
+def test_a_wrongly_or_unknown_declared_charset_is_not_mojibake(client, tenant):
+    fields = mail_fields()
+    fields["text"] = "Coût: 499 € – merci d’avance".encode("windows-1252")
+    fields["html"] = "<p>Coût</p>".encode("windows-1252")
+    fields["subject"] = "Commande arrivée cassée".encode("iso-8859-1")
+    fields["from"] = "Renée Dupont <renee@example.fr>".encode("iso-8859-1")
+    fields["charsets"] = json.dumps(
+        {"text": "windows-1252", "html": "x-unknown-8bit", "subject": "iso-8859-1", "from": "iso-8859-1", "to": "UTF-8"}
+    )
+    message = Message.objects.get(pk=post_mail(client, tenant, sendgrid_body(fields)).json()["message_id"])
+    assert message.body == "Coût: 499 € – merci d’avance"
+    assert message.metadata["subject"] == "Commande arrivée cassée"
+    assert message.conversation.customer.name == "Renée Dupont"
+
+
+def test_attachment_info_names_and_utf8_file_names_are_kept(client, tenant):
+    fields = mail_fields(text="Photo of the damage attached.")
+    info = {"attachment1": {"filename": "Schäden.jpg", "name": "Schäden.jpg", "type": "image/jpeg",
+                            "content-id": "ii_1"}}  # fmt: skip
+    fields.update(
+        attachments="1", **{"attachment-info": json.dumps(info), "content-ids": json.dumps({"ii_1": "attachment1"})}
+    )
+    body = sendgrid_body(fields, files={"attachment1": ("Schäden.jpg", "image/jpeg", b"\xff\xd8\xff\xe0 jpeg")})
+    message = Message.objects.get(pk=post_mail(client, tenant, body).json()["message_id"])
+    assert message.body == "Photo of the damage attached."
+    assert message.metadata["attachments"] == [{"name": "Schäden.jpg", "type": "image/jpeg", "size": 9}]
