@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 from knowledge.embeddings import EmbeddingError, get_provider
-from knowledge.search import SearchResult, search
+from knowledge.search import SearchResult, clean_query, search
 from tenants.models import Tenant
 
 # Below this cosine similarity (multilingual-e5-small scale) the best passage is only loosely
@@ -76,7 +76,7 @@ def _best_statements(question: str, statements: list[str]) -> list[str]:
 
 def grounded_answer(*, tenant: Tenant, question: str, k: int = 3) -> GroundedAnswer | None:
     """None when nothing in the knowledge base answers well enough to quote."""
-    question = " ".join((question or "").split())  # as search() embeds it: one vector, memoised
+    question = clean_query(question)  # as search() embeds it: one vector, memoised
     passages = search(tenant=tenant, query=question, k=k)
     if not passages:
         return None

@@ -7,6 +7,7 @@ as the tenant chooses. A failing embeddings provider degrades to full text, neve
 """
 
 import logging
+import unicodedata
 from dataclasses import asdict, dataclass
 from datetime import date
 
@@ -183,15 +184,32 @@ def _link(tenant: Tenant, slug: str, heading: str) -> str:
     return f"{url}#{heading_anchor(section, '-')}" if section else url
 
 
+def clean_query(query: str | None) -> str:
+    """The query as both retrievers see it (and as callers must pass it to share its memoised vector).
+
+    NFKC folds full-width and compatibility forms (the full-width "RTX 4090" some phone keyboards
+    type) into the letters the passages' words are made of. Control characters become spaces:
+    PostgreSQL refuses NUL in text, and the rest are pasting noise. Invisible format characters
+    (zero-width spaces, soft hyphens, joiners) go: a soft hyphen inside "refund" leaves "refund",
+    and a query of nothing else is empty.
+    """
+    text = unicodedata.normalize("NFKC", query or "")
+    kept = (" " if unicodedata.category(ch) == "Cc" else ch for ch in text if unicodedata.category(ch) != "Cf")
+    return " ".join("".join(kept).split())
+
+
 def search(
     *, tenant: Tenant, query: str, k: int = 5, mode: str = "hybrid", today: date | None = None
 ) -> list[SearchResult]:
     """The ``k`` best published passages of ``tenant``'s knowledge base for ``query``."""
-    text = " ".join((query or "").split())
+    text = clean_query(query)
     if not text:
         raise ApplicationError("The search query is empty.", code="empty_query")
     if len(text) > MAX_QUERY_CHARS:
         raise ApplicationError(f"The search query is longer than {MAX_QUERY_CHARS} characters.", code="query_too_long")
+    if not any(ch.isalnum() for ch in text):
+        # Emoji or punctuation alone: the nearest passages would be a confident-looking guess.
+        raise ApplicationError("The search query has no words to search for.", code="no_words")
     if not 1 <= k <= MAX_K:
         raise ApplicationError(f"k must be between 1 and {MAX_K}.", code="invalid_k")
     if mode not in MODES:

@@ -104,6 +104,9 @@ def test_kb_search_refuses_bad_input_clearly(tenant):
         call_command("kb_search", "--tenant", tenant.slug, "  ")
     with pytest.raises(CommandError, match="No active tenant"):
         call_command("kb_search", "--tenant", "nope", "returns")
+    for extra in ([], ["--answer"]):
+        with pytest.raises(CommandError, match="no words to search for"):
+            call_command("kb_search", "--tenant", tenant.slug, "🙂🙂", *extra)
 
 
 def test_kb_reembed_fills_vectors_for_a_new_provider(tenant, folder, openai_embeddings, capsys):

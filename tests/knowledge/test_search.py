@@ -118,6 +118,10 @@ def test_passages_per_article_are_capped_so_others_get_a_chance(tenant):
         ("", 5, "hybrid", "empty_query"),
         ("   \n\t ", 5, "hybrid", "empty_query"),
         ("x" * 2001, 5, "hybrid", "query_too_long"),
+        ("\u200b\u200b \ufeff", 5, "hybrid", "empty_query"),  # invisible characters only
+        ("😡📦🔥", 5, "hybrid", "no_words"),
+        ("& | ! : * ( ) ' \\", 5, "hybrid", "no_words"),
+        ("???", 5, "text", "no_words"),
         ("returns", 0, "hybrid", "invalid_k"),
         ("returns", 51, "hybrid", "invalid_k"),
         ("returns", 5, "fuzzy", "invalid_mode"),
@@ -147,6 +151,18 @@ def test_punctuation_and_stopword_only_queries_do_not_break_full_text(tenant, kb
 def test_queries_with_operators_and_odd_characters_are_just_text(tenant, kb, query):
     for mode in ("hybrid", "text"):
         assert isinstance(search(tenant=tenant, query=query, k=3, mode=mode), list)
+
+
+def test_control_characters_in_a_query_are_spaces_not_a_database_error(tenant, kb):
+    for mode in ("hybrid", "text"):
+        results = search(tenant=tenant, query="ups\x00fedex\x07 delivery", k=3, mode=mode)
+        assert results[0].title == "Shipping times"
+
+
+def test_full_width_and_hidden_characters_search_as_plain_words(tenant, kb):
+    # A phone keyboard's full-width letters, and a soft hyphen pasted inside a word.
+    assert search(tenant=tenant, query="ＦｅｄＥｘ", k=3, mode="text")[0].title == "Shipping times"
+    assert search(tenant=tenant, query="fed\u00adex", k=3, mode="text")[0].title == "Shipping times"
 
 
 def test_full_text_ranks_a_bounded_number_of_matches(tenant, monkeypatch):
