@@ -28,6 +28,12 @@ class Customer(TenantScopedModel):
     phone = models.CharField(max_length=32, blank=True, help_text="E.164, e.g. +14155550123")
     external_id = models.CharField(max_length=128, blank=True, help_text="The store's own customer id.")
     extracted_data = models.JSONField(default=dict, blank=True, help_text="Facts the agent saved about the shopper.")
+    # Set when this record was found to be another customer (conversations.services.customers_link).
+    # Kept, empty, rather than deleted: a widget visitor token still names it, and must lead on.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        help_text="The customer this record turned out to be.",
+    )  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

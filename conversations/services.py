@@ -122,11 +122,21 @@ def customer_resolve(*, tenant: Tenant, email: str = "", phone: str = "", name: 
 LINKED_FIELDS = ("email", "phone", "external_id", "name")
 
 
+def customer_current(customer: Customer) -> Customer:
+    """The record a customer is now: itself, or the customer it was linked into since (a widget
+    socket holds its visitor for as long as it is open)."""
+    merged_into = Customer.objects.filter(pk=customer.pk).values_list("merged_into_id", flat=True).first()
+    if merged_into is None:
+        return customer
+    return Customer.objects.filter(pk=merged_into).first() or customer
+
+
 def customers_link(*, keep: Customer, merge: Customer) -> Customer:
     """One person proven to be both records (a signed widget token; an order number with its
     email given over SMS): ``merge``'s conversations and tickets move to ``keep``, which takes
     the contact details it lacks, so the next email, text or visit finds one customer with the
-    whole history. ``merge`` goes unless orders hang on it."""
+    whole history. Unless orders hang on it, ``merge`` is emptied and points to ``keep``
+    (``customer_current`` follows it)."""
     if keep.pk == merge.pk:
         return keep
     if keep.tenant_id != merge.tenant_id:
@@ -141,7 +151,11 @@ def customers_link(*, keep: Customer, merge: Customer) -> Customer:
         other = [getattr(merge, f) for f in ("email", "phone") if getattr(merge, f) and f not in taken]
         if other:  # a second address of the same person: kept, not lost
             extracted["other_contacts"] = sorted({*extracted.get("other_contacts", []), *other})
-        merge.delete()  # first: its email or phone may move to keep (unique per tenant)
+        # First: its email or phone may move to keep (unique per tenant).
+        Customer.objects.filter(pk=merge.pk).update(
+            merged_into=keep, email="", phone="", external_id="", extracted_data={}, updated_at=timezone.now()
+        )
+        Customer.objects.filter(merged_into=merge).update(merged_into=keep)  # no chains
         for field, value in taken.items():
             setattr(keep, field, value)
         keep.extracted_data = extracted

@@ -18,7 +18,7 @@ from django.core import signing
 
 from conversations.models import Channel, Conversation, Customer, Message
 from conversations.selectors import customer_find
-from conversations.services import customers_link
+from conversations.services import customer_current, customers_link
 from supportdesk.errors import ApplicationError
 from tenants.models import WidgetKey
 
@@ -59,7 +59,9 @@ def visitor_token_read(*, widget_key: WidgetKey, token: str) -> Customer | None:
         return None
     if not isinstance(payload, dict) or payload.get("t") != widget_key.tenant_id:
         return None
-    return Customer.objects.for_tenant(widget_key.tenant_id).filter(pk=payload.get("c")).first()
+    customer = Customer.objects.for_tenant(widget_key.tenant_id).filter(pk=payload.get("c")).first()
+    # A visitor who proved who they are (an order and its email) became that customer.
+    return customer_current(customer) if customer is not None else None
 
 
 def user_hash(*, secret: str, user_id: str, email: str) -> str:

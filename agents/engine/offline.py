@@ -287,15 +287,16 @@ def _order_flow(turn: Turn, intent: str, entities: Entities) -> str:
     if number is None and choices:
         number = _pick_by_items(turn, awaiting.get("items") or {}, entities)  # "the gpu one"
     if number is None and not entities.my_order and not awaiting and intent in ACTIONS:
-        if QUESTION.search(turn.text.strip()):
+        if REFERS_TO_ORDER.search(turn.text):
+            # "Cancel it", "can I return it?", after talking about an order: that order.
+            number = turn.state.get("order_number") or None
+        if number is None and QUESTION.search(turn.text.strip()):
             # "What's your return policy?" asks about the rule, not about acting on an order.
             answer = _knowledge(turn)
             if answer:
                 # If an order number comes next ("for ORD-1006"), it is for this.
                 turn.state["awaiting"] = {"intent": intent, "order_number": ""}
                 return answer
-        if REFERS_TO_ORDER.search(turn.text):
-            number = turn.state.get("order_number") or None  # "cancel it", after talking about an order
     email = (entities.emails or [None])[0]
     if context.verified and number and email:
         # A verified shopper naming an order and an email: perhaps an order under another

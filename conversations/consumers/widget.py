@@ -182,7 +182,8 @@ class WidgetConsumer(AsyncWebsocketConsumer):
                 await self.send_json({"type": "message", "message": message_event(missed)})
 
     def _receive(self, body: str, client_id: str):
-        customer = self.visitor.customer
+        # The agent may have linked this visitor to the customer they proved to be.
+        customer = self.visitor.customer = services.customer_current(self.visitor.customer)
         return services.message_receive(
             tenant=self.widget_key.tenant, channel=Channel.WEB, body=body, customer=customer,
             # Scoped to the visitor: another visitor's client id can never name this message.

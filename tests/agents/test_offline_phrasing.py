@@ -68,3 +68,12 @@ def test_a_vague_plea_is_offered_help_and_a_second_one_reaches_a_person(macrocen
     assert tools(second) == ["escalate_to_human"]
     explicit = say(macrocenter, ALEX, "can I talk to a human")
     assert tools(explicit) == ["escalate_to_human"]
+
+
+def test_can_i_cancel_it_after_an_order_acts_on_that_order(macrocenter):
+    say(macrocenter, ALEX, "where is ORD-1003?")
+    result = say(macrocenter, ALEX, "can i cancel it?")
+    assert result["tool_calls"][-1]["tool"] == "cancel_order"
+    assert result["tool_calls"][-1]["arguments"] == {"order_number": "ORD-1003"}
+    policy = say(macrocenter, SOFIA, "can I cancel an order after it ships?")  # the rule, not an order
+    assert tools(policy) == ["search_knowledge_base"]

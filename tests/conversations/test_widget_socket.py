@@ -11,7 +11,7 @@ from channels.testing import WebsocketCommunicator
 from conversations.models import Customer, Message
 from conversations.widget import user_hash
 from supportdesk.asgi import application
-from tests.factories import CustomerFactory, TenantFactory, WidgetKeyFactory
+from tests.factories import CustomerFactory, OrderFactory, TenantFactory, WidgetKeyFactory
 
 ORIGIN = "https://shop.example.com"
 WAIT = 20  # seconds: the first turn in a process loads the local embedding model
@@ -219,6 +219,39 @@ def test_an_anonymous_visitor_who_signs_in_keeps_the_conversation(store):
 
     run(scenario())
     assert customer.conversations.count() == 1
+
+
+def test_a_visitor_who_proves_an_order_keeps_talking_in_the_same_conversation(store):
+    # The agent links the visitor to the customer the order proves; the open socket and the
+    # token on a reload must follow, or the shopper starts over with a stranger's agent.
+    kim = CustomerFactory(tenant=store.tenant, email="kim@example.com")
+    OrderFactory(tenant=store.tenant, customer=kim, number="ORD-5001", status="paid")
+
+    async def scenario():
+        communicator = await open_socket(store.public_key)
+        ready = await hello(communicator)
+        for client_id, body in (("a", "where is my order ORD-5001?"), ("b", "kim@example.com")):
+            await say(communicator, {"type": "message", "body": body, "client_id": client_id})
+            await hear_until(communicator, lambda f: f["type"] == "ack")
+            reply, _ = await hear_until(communicator, is_reply)
+        assert "ORD-5001" in reply["message"]["body"] and "paid" in reply["message"]["body"]
+        await say(communicator, {"type": "message", "body": "please cancel ORD-5001", "client_id": "c"})
+        ack, _ = await hear_until(communicator, lambda f: f["type"] == "ack")
+        reply, _ = await hear_until(communicator, is_reply)
+        assert "cancel order ORD-5001" in reply["message"]["body"]  # no second "what's your email?"
+        await communicator.disconnect()
+
+        reloaded = await open_socket(store.public_key)
+        resumed = await hello(reloaded, token=ready["token"])
+        bodies = [m["body"] for m in resumed["messages"]]
+        asked = ["where is my order ORD-5001?", "kim@example.com", "please cancel ORD-5001"]
+        assert [body for body in bodies if body in asked] == asked
+        await reloaded.disconnect()
+        return resumed["conversation_id"]
+
+    conversation_id = run(scenario())
+    assert list(kim.conversations.values_list("pk", flat=True)) == [conversation_id]
+    assert Message.objects.filter(conversation_id=conversation_id, body="please cancel ORD-5001").exists()
 
 
 def test_bad_frames_get_error_frames_and_the_connection_survives(store):
