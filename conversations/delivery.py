@@ -120,3 +120,19 @@ def sms_status_record(*, tenant: Tenant, sid: str, status: str, error_code: str 
             message.delivery_error = f"Twilio: {status}" + (f", error {error_code}" if error_code else "")
         message.save(update_fields=["delivery_status", "delivery_error"])
     return message
+
+
+def email_bounce_record(*, tenant: Tenant, message_ids: list[str], reason: str) -> list[int]:
+    """A bounce names (or quotes) the tenant's outbound emails it could not deliver: they are
+    failed, with the bounce's reason, so staff see the shopper never got them. Returns their ids."""
+    bounced = list(
+        Message.objects.for_tenant(tenant)
+        .select_for_update()
+        .filter(direction=Message.Direction.OUTBOUND, channel=Channel.EMAIL)
+        .filter(provider_message_id__in=[item for item in message_ids if item])
+    )
+    for message in bounced:
+        message.delivery_status = DeliveryStatus.FAILED
+        message.delivery_error = f"Bounced: {reason}"[:500]
+        message.save(update_fields=["delivery_status", "delivery_error"])
+    return [message.pk for message in bounced]

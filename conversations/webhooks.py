@@ -13,7 +13,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 
 from conversations.channels import sendgrid
-from conversations.channels.email_inbound import email_parse, email_receive, sendgrid_form_parse
+from conversations.channels.email_inbound import Ignored, email_parse, email_receive, sendgrid_form_parse
 from conversations.channels.sms import E164, SIGNATURE_HEADER, twilio_auth_token, twilio_signature_valid
 from conversations.delivery import sms_status_record
 from conversations.models import Channel
@@ -127,6 +127,10 @@ def email_inbound(request: HttpRequest, tenant_slug: str, secret: str = "") -> H
         received = email_receive(tenant=tenant, email=email_parse(fields, attachments))
     except ApplicationError as error:
         return error_response(error)
+    if isinstance(received, Ignored):
+        # 200, not 4xx: the mail was understood and recorded; SendGrid must not retry it.
+        body = {"ok": True, "message_id": None, "ignored": received.kind, "reason": received.reason}
+        return JsonResponse(body, status=200)
     body = {"ok": True, "message_id": received.message.pk, "created": received.created}
     return JsonResponse(body, status=201 if received.created else 200)
 

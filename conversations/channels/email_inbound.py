@@ -18,15 +18,19 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadhandler import load_handler
 from django.core.validators import validate_email
+from django.db import transaction
 from django.http import HttpRequest
 from django.http.multipartparser import MultiPartParser
 
+from conversations.channels.email_auto import automated_reason, quoted_message_ids
 from conversations.channels.email_text import html_to_text, reply_trim
+from conversations.delivery import email_bounce_record
 from conversations.models import Channel, Conversation
 from conversations.selectors import messages_by_provider_ids
 from conversations.services import MAX_MESSAGE_CHARS, Received, message_receive
 from supportdesk.errors import ApplicationError
 from tenants.models import Tenant
+from tenants.services import audit_record
 
 MAX_REFERENCES = 20  # a long thread's References header is capped when stored and sent
 TRUNCATED_NOTE = "\n\n[The rest of this email was cut.]"
@@ -44,6 +48,9 @@ class InboundEmail:
     to: str = ""
     attachments: list[dict] = field(default_factory=list)
     trimmed: bool = False
+    automated: str = ""  # "bounce", "auto_reply", "no_reply_sender": no person wrote it (email_auto)
+    automated_reason: str = ""
+    quoted_ids: list[str] = field(default_factory=list)  # the Message-IDs a bounce quotes
 
 
 def message_ids(value: str | None) -> list[str]:
@@ -160,6 +167,9 @@ def email_parse(fields: Mapping[str, str], attachments: list[dict] | None = None
     if not text and fields.get("html"):
         text = html_to_text(fields["html"])
     new_part = reply_trim(text)
+    automated, automated_why = automated_reason(
+        headers=headers, sender=address, envelope_from=_envelope_from(fields), subject=subject
+    )
     message_id = next(iter(message_ids(header("Message-ID"))), "")
     if not message_id:
         # A retry of the same mail gets the same id, so it is still stored once.
@@ -176,7 +186,21 @@ def email_parse(fields: Mapping[str, str], attachments: list[dict] | None = None
         to=", ".join(addr for _, addr in getaddresses([fields.get("to") or header("To")]) if addr)[:500],
         attachments=attachments[:20],
         trimmed=new_part != text,
+        automated=automated,
+        automated_reason=automated_why,
+        quoted_ids=quoted_message_ids(fields.get("text") or fields.get("html") or "") if automated == "bounce" else [],
     )
+
+
+def _envelope_from(fields: Mapping[str, str]) -> str | None:
+    """SMTP's MAIL FROM from SendGrid's ``envelope`` field; None when it does not say."""
+    try:
+        envelope = json.loads(fields.get("envelope") or "null")
+    except ValueError:
+        return None
+    if not isinstance(envelope, dict) or "from" not in envelope:
+        return None
+    return str(envelope["from"] or "")
 
 
 def thread_find(*, tenant: Tenant, email: InboundEmail) -> Conversation | None:
@@ -204,9 +228,45 @@ def _body(email: InboundEmail) -> tuple[str, bool]:
     return text, False
 
 
-def email_receive(*, tenant: Tenant, email: InboundEmail) -> Received:
+@dataclass(frozen=True)
+class Ignored:
+    """Mail stored as no message: why (``email_auto``), and the audit event that records it."""
+
+    kind: str
+    reason: str
+    audit_id: int
+
+
+def own_addresses(tenant: Tenant) -> set[str]:
+    """The addresses the store's replies come from: mail from them is our own coming back."""
+    return {address.lower() for address in (tenant.email_from, parseaddr(settings.DEFAULT_FROM_EMAIL)[1]) if address}
+
+
+def email_ignore(*, tenant: Tenant, email: InboundEmail, kind: str, reason: str) -> Ignored:
+    """Mail no person wrote is kept out of the conversations (it would be answered) and recorded
+    in the audit log for staff; a bounce marks the reply it bounced as failed."""
+    with transaction.atomic():
+        bounced = []
+        if kind == "bounce":
+            ids = [*email.in_reply_to, *email.references, *email.quoted_ids]
+            bounced = email_bounce_record(tenant=tenant, message_ids=ids, reason=email.subject or reason)
+        event = audit_record(
+            tenant=tenant, verb="email.ignored", actor_label="inbound email",
+            data={
+                "kind": kind, "reason": reason[:200], "from": email.sender_email, "subject": email.subject,
+                "message_id": email.message_id, "bounced_message_ids": bounced, "text": email.text[:500],
+            },
+        )  # fmt: skip
+    return Ignored(kind=kind, reason=reason, audit_id=event.pk)
+
+
+def email_receive(*, tenant: Tenant, email: InboundEmail) -> Received | Ignored:
     """Store the mail from its sender (a known address is that customer; the channel vouches
-    for the address). Idempotent on the Message-ID."""
+    for the address). Idempotent on the Message-ID. Mail no person wrote is not stored."""
+    if email.automated:
+        return email_ignore(tenant=tenant, email=email, kind=email.automated, reason=email.automated_reason)
+    if email.sender_email.lower() in own_addresses(tenant):
+        return email_ignore(tenant=tenant, email=email, kind="loop", reason="sent from the store's own address")
     body, truncated = _body(email)
     metadata = {
         "subject": email.subject, "message_id": email.message_id, "in_reply_to": email.in_reply_to,

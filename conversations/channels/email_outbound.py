@@ -56,6 +56,11 @@ def email_build(message: Message) -> EmailMessage:
     if not customer.email:
         raise DeliveryFailed("The customer has no email address.", permanent=True)
     headers = {"Message-ID": f"<{message.provider_message_id or email_message_id_new(tenant)}>"}
+    if message.sender_kind == Message.SenderKind.AI:
+        # RFC 3834: an automatic answer says so, and Exchange's own flag asks it not to be
+        # answered by out-of-office and auto-reply rules, so two bots do not answer each other.
+        headers["Auto-Submitted"] = "auto-replied"
+        headers["X-Auto-Response-Suppress"] = "OOF, AutoReply"
     parent = _parent(message)
     subject = conversation.subject or f"Your conversation with {tenant.name}"
     if parent is not None:
