@@ -61,9 +61,14 @@ class CancelOrder(Tool):
             # A re-run of the turn that cancelled it: report the same outcome, do nothing twice.
             return ToolResult("ok", {"message": f"Order {order.number} is cancelled.", "status": order.status})
         if order.status not in order_services.CANCELLABLE:
-            return ToolResult(
-                "error", {"message": f"Order {order.number} is {order.status} and can no longer be cancelled."}
-            )
+            message = f"Order {order.number} is {order.status} and can no longer be cancelled."
+            # What a shopper who changed their mind can still do.
+            days = context.tenant.return_window_days
+            if order.status == "shipped":
+                message += f" Once it arrives, you can return it within {days} days of delivery; I can make the label."
+            elif order.status == "delivered":
+                message += f" Items can be returned within {days} days of delivery; I can make a return label."
+            return ToolResult("error", {"message": message})
         if not _confirmed(context, self.name, args):
             return _ask(self.name, args, f"I will cancel order {order.number} ({order.total} {order.currency}).")
         order = order_services.order_cancel(tenant=context.tenant, order=order, actor_label="ai agent")

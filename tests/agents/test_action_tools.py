@@ -64,6 +64,8 @@ class TestCancel:
         assert execute(context(tenant, alex), "cancel_order", {"order_number": "ORD-2000"}).status == "denied"
         shipped = execute(context(tenant, alex), "cancel_order", {"order_number": "ORD-1002"})
         assert shipped.status == "error" and "can no longer be cancelled" in shipped.data["message"]
+        # and what the shopper can do instead
+        assert f"return it within {tenant.return_window_days} days of delivery" in shipped.data["message"]
         assert execute(ToolContext(tenant=tenant), "cancel_order", {"order_number": "ORD-1002"}).status == (
             "needs_verification"
         )

@@ -66,3 +66,8 @@ def test_readyz_reports_unapplied_migrations_as_503(client, celery_worker, monke
 
 def test_readyz_refuses_other_methods(client):
     assert client.post("/readyz").status_code == 405
+
+
+def test_the_favicon_is_served(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("favicon.svg")
