@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.html import format_html
 
 from conversations.models import Conversation, Customer, Message, Ticket
 from tenants.admin_base import MANAGERS, ReadOnlyInline, TenantScopedAdmin
@@ -25,12 +26,18 @@ class MessageInline(ReadOnlyInline):
 @admin.register(Conversation)
 class ConversationAdmin(TenantScopedAdmin):
     edit_roles = SUPPORT_ROLES
-    list_display = ["__str__", "customer", "channel", "status", "handled_by", "assignee", "last_message_at", "tenant"]
+    list_display = [
+        "__str__", "customer", "channel", "status", "handled_by", "assignee", "last_message_at", "live", "tenant",
+    ]  # fmt: skip
     list_filter = ["status", "channel", "handled_by"]
     search_fields = ["subject", "customer__email", "customer__name", "customer__phone"]
     list_select_related = ["tenant", "customer", "assignee"]
     raw_id_fields = ["customer"]
     inlines = [MessageInline]
+
+    @admin.display(description="Live")
+    def live(self, obj):
+        return format_html('<a href="{}">Watch live</a>', obj.get_absolute_url())
 
 
 @admin.register(Message)

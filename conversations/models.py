@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
+from django.urls import reverse
 
 from tenants.models import TenantScopedModel
 
@@ -94,6 +95,10 @@ class Conversation(TenantScopedModel):
 
     def __str__(self) -> str:
         return self.subject or f"Conversation {self.pk} with {self.customer}"
+
+    def get_absolute_url(self) -> str:
+        # The staff's live view of it: the admin's "View on site" and the changelist link go there.
+        return reverse("conversation_live", args=[self.pk])
 
 
 class Message(TenantScopedModel):

@@ -165,3 +165,15 @@ def test_the_live_page_shows_only_a_members_conversations(two_stores, client):
     assert client.get(f"/staff/conversations/{foreign.conversation_id}/").status_code == 404
     client.logout()
     assert client.get(f"/staff/conversations/{own.conversation_id}/").status_code == 302
+
+
+def test_the_admin_leads_staff_to_the_live_page(two_stores, client):
+    mine, _, _ = two_stores
+    staff = UserFactory(staff=True)
+    MembershipFactory(user=staff, tenant=mine)
+    own = receive(mine, "where is my order?")
+    client.force_login(staff)
+    listing = client.get("/admin/conversations/conversation/")
+    assert f'href="/staff/conversations/{own.conversation_id}/"'.encode() in listing.content
+    change = client.get(f"/admin/conversations/conversation/{own.conversation_id}/change/")
+    assert b"View on site" in change.content
