@@ -18,6 +18,7 @@ from django.utils import timezone
 from conversations.channels import DeliveryFailed, plain_text
 from conversations.channels.email_outbound import email_send
 from conversations.channels.sms import TWILIO_STATUSES, sms_send
+from conversations.channels.sms_keywords import sms_opted_out
 from conversations.models import Channel, DeliveryStatus, Message
 from conversations.selectors import message_get_by_provider_id
 from tenants.models import Tenant
@@ -56,6 +57,8 @@ def _send(message: Message) -> str:
         return DeliveryStatus.SENT
     if message.channel == Channel.SMS:
         tenant = message.conversation.tenant
+        if sms_opted_out(message.conversation.customer):
+            raise DeliveryFailed("The shopper texted STOP; nothing is sent until they text START.", permanent=True)
         sid, status = sms_send(
             tenant=tenant, to=message.conversation.customer.phone, body=plain_text(message.body),
             status_callback=_status_callback_url(tenant),

@@ -2,7 +2,7 @@
 
 import re
 
-from django.db.models import QuerySet
+from django.db.models import F, Func, QuerySet, Value
 
 from conversations.models import Conversation, Customer, Message, Ticket
 from supportdesk.errors import NotFound
@@ -29,8 +29,32 @@ def customer_find(*, tenant: Tenant, email: str = "", phone: str = "") -> Custom
         if found is not None:
             return found
     phone = phone_normalise(phone)
-    if phone:
-        return customers.filter(phone=phone).first()
+    if not phone:
+        return None
+    return customers.filter(phone=phone).first() or _customer_by_phone_as_written(customers, phone)
+
+
+def _customer_by_phone_as_written(customers: QuerySet[Customer], phone: str) -> Customer | None:
+    """A number typed in by staff or imported as "(917) 555-0110", "+1 917-555-0110" or
+    "07700 900123" is the shopper texting from +19175550110 or +447700900123: the same digits,
+    or the national number (its trunk 0 dropped) after a country code of one to three digits."""
+    digits = phone.lstrip("+")
+    if len(digits) < 7:
+        return None
+    stored_digits = Func(F("phone"), Value(r"\D"), Value(""), Value("g"), function="regexp_replace")
+    candidates = customers.annotate(phone_digits=stored_digits).filter(phone_digits__endswith=digits[-7:])[:20]
+    for customer in candidates:
+        stored = phone_normalise(customer.phone)
+        national = stored.lstrip("+").removeprefix("00")
+        if stored.startswith("+") or customer.phone.strip().startswith("00"):
+            if national == digits:
+                return customer
+            continue
+        national = national.removeprefix("0")
+        if national == digits or (
+            len(national) >= 7 and digits.endswith(national) and len(digits) - len(national) <= 3
+        ):
+            return customer
     return None
 
 

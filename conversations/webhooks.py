@@ -15,6 +15,7 @@ from django.views.decorators.csrf import csrf_exempt
 from conversations.channels import sendgrid
 from conversations.channels.email_inbound import Ignored, email_parse, email_receive, sendgrid_form_parse
 from conversations.channels.sms import E164, SIGNATURE_HEADER, twilio_auth_token, twilio_signature_valid
+from conversations.channels.sms_keywords import keyword_settle, sms_keyword
 from conversations.delivery import sms_status_record
 from conversations.models import Channel
 from conversations.services import message_receive
@@ -181,10 +182,14 @@ def sms_inbound(request: HttpRequest, tenant_slug: str | None = None) -> HttpRes
             for index in range(media_count)
         ]
         body = request.POST.get("Body", "").strip() or (f"[{len(media)} attachment(s)]" if media else "")
-        message_receive(
+        keyword = sms_keyword(request.POST.get("Body", ""), request.POST.get("OptOutType", ""))
+        metadata = {"to": request.POST.get("To", ""), "media": media, **({"sms_keyword": keyword} if keyword else {})}
+        received = message_receive(
             tenant=tenant, channel=Channel.SMS, body=body, phone=sender, provider_message_id=sid, verified=True,
-            metadata={"to": request.POST.get("To", ""), "media": media},
+            metadata=metadata,            schedule_turn=not keyword,
         )  # fmt: skip
+        if keyword and received.created:
+            keyword_settle(received.message)
     except ApplicationError as error:
         return error_response(error)
     return HttpResponse(EMPTY_TWIML, content_type="text/xml")
