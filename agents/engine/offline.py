@@ -8,16 +8,19 @@ knowledge-base passage. Unsure once, it asks; unsure twice, it hands off to a pe
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 from agents.confirmation import is_explicit_yes
 from agents.engine.context import Turn, history
-from agents.engine.entities import Entities, extract
+from agents.engine.entities import Entities, bare_reference, extract
+from agents.models import Intent
 from agents.tools import ToolResult
 from agents.triage import HANDOFF
 from orders.models import Product
 
 ACTIONS = {"cancel_order": "cancel_order", "refund_request": "process_refund", "return_request": "create_return_label"}
 ORDER_INTENTS = {"order_status", *ACTIONS}
+OFFERS = {tool: intent for intent, tool in ACTIONS.items()}  # a tool's "suggest": the intent that runs it
 IN_FLIGHT = ("pending", "paid", "shipped")  # orders a shopper may be waiting for
 ELIGIBLE = {
     "cancel_order": ("pending", "paid"),
@@ -28,14 +31,27 @@ HANDOFF_INTENTS = {"human_handoff"}
 URGENT_INTENTS = {"billing_dispute"}
 PRODUCT_INTENTS = {"stock_check", "product_recommendation"}
 # When triage is unsure but the shopper names an order, the verb says what they want.
+# An action is only ever proposed when the shopper said one of its words: the neighbours' vote
+# alone ("the CPU is dead" near "picked the wrong CPU, cancel it") never starts a cancellation.
 ORDER_VERBS = (
-    ("refund_request", re.compile(r"\b(refund|money back|reimburse)", re.IGNORECASE)),
-    ("cancel_order", re.compile(r"\bcancel", re.IGNORECASE)),
-    ("return_request", re.compile(r"\b(return|send (it|this) back|exchange)", re.IGNORECASE)),
+    ("refund_request", re.compile(r"\b(refund|money back|reimburs|repay)", re.IGNORECASE)),
+    (
+        "cancel_order",
+        re.compile(r"\b(cancel|call (it )?off|don'?t (ship|send)|stop (the|my|this) order|changed my mind)", re.I),
+    ),
+    (
+        "return_request",
+        re.compile(r"\b(return|send (it|this|them) back|exchange|replace|swap|doa\b|dead on arrival)", re.I),
+    ),
 )
 QUESTION = re.compile(r"\?|^(how|what|when|can|could|do|does|is|are|which|why)\b", re.IGNORECASE)
 # "What orders do I have?", "show all my orders": a list, not the latest one's details.
 ALL_ORDERS = re.compile(r"\borders\b|\ball (of )?my\b|\bwhat (have|did) i (order|buy|bought)", re.IGNORECASE)
+ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "last": -1}
+ORDINAL = re.compile(r"\bthe (first|1st|second|2nd|third|3rd|last)( one| option)?\b", re.I)
+CHEAPER = re.compile(
+    r"\b(cheaper|less expensive|lower price|more affordable|budget (one|option)|something cheaper)\b", re.I
+)
 REFERS_TO_ORDER = re.compile(r"\b(it|that|this|the same)( one| order)?\b", re.IGNORECASE)
 STOPWORDS = frozenset(
     (
@@ -118,6 +134,12 @@ def offline_reply(turn: Turn) -> str:
         if HOLD.search(last):
             turn.state["pending_action"] = context.pending_action  # still on offer
             return "Okay, I haven't done anything yet. Just reply yes whenever you'd like me to go ahead."
+        pending = context.pending_action
+        named = extract(tenant=turn.tenant, text=last).order_numbers
+        if bare_reference(last) and named == [pending["arguments"].get("order_number")]:
+            # "ORD-1011" after "I will create a return label for ORD-1011...": yes, that order.
+            turn.state["pending_action"] = pending
+            return f"{pending['summary']} Shall I go ahead? Please reply yes to confirm."
     if THANKS.match(last) and len(turn.messages) == 1:
         return "You're welcome! Is there anything else I can help you with?"
     if GREETING_ONLY.match(last) and len(turn.messages) == 1:
@@ -130,6 +152,11 @@ def offline_reply(turn: Turn) -> str:
             intent = next((i for i, verb in ORDER_VERBS if verb.search(turn.text)), "order_status")
             turn.state["awaiting"] = {"intent": intent, "order_number": recalled}
             return _order_flow(turn, intent, entities)
+    offered = turn.state.pop("offered", None)
+    if offered and is_explicit_yes(last) and not context.pending_action:
+        # "Yes" to "I can make a return label": that, for that order (it still asks to confirm).
+        turn.state["awaiting"] = {"intent": offered["intent"], "order_number": offered["order_number"]}
+        return _order_flow(turn, offered["intent"], extract(tenant=turn.tenant, text=turn.text))
     if is_explicit_yes(last) and not context.pending_action and not turn.state.get("awaiting"):
         return "Okay! What would you like me to do next?"
     entities = extract(tenant=turn.tenant, text=turn.text)
@@ -146,7 +173,8 @@ def offline_reply(turn: Turn) -> str:
         return _escalate(turn, f"Possible billing problem: {turn.text[:300]}", priority="urgent")
     if intent in ORDER_INTENTS:
         return _order_flow(turn, intent, entities)
-    if intent in PRODUCT_INTENTS or (intent == "compatibility" and entities.category):
+    cheaper = bool(turn.state.get("product_sku") and CHEAPER.search(turn.text))
+    if intent in PRODUCT_INTENTS or (intent == "compatibility" and entities.category) or cheaper:
         reply = _product_flow(turn, intent, entities)
         if reply:
             return reply
@@ -211,14 +239,18 @@ def _intent(turn: Turn, entities: Entities) -> str:
     if triage is not None and not triage.clarification_needed:
         if triage.category in ORDER_INTENTS and len(verbs) == 1:
             return verbs[0]  # "a refund for ORD-1014": the word the shopper used beats the neighbours' vote
+        if triage.category in ACTIONS and triage.category not in verbs:
+            return "order_status"  # no word of that action: show the order, and let them ask
         return triage.category
     if entities.order_numbers or entities.my_order:
-        if triage is not None and triage.category in ORDER_INTENTS:
+        if triage is not None and triage.category in verbs:
             return triage.category
         return verbs[0] if verbs else "order_status"
     if entities.product:
         return "stock_check"
-    return triage.category if triage is not None else "unknown"
+    if triage is None or (triage.category in ACTIONS and triage.category not in verbs):
+        return "unknown"  # unsure, and no word of an action: ask, never propose one
+    return triage.category
 
 
 def _said(turn: Turn, result: ToolResult) -> str:
@@ -361,7 +393,11 @@ def _order_flow(turn: Turn, intent: str, entities: Entities) -> str:
         if entities.amount is not None:
             arguments["amount"] = str(entities.amount)
         arguments["reason"] = turn.text[:500]
-    return _said(turn, turn.recorder.tool(context, ACTIONS[intent], arguments))
+    result = turn.recorder.tool(context, ACTIONS[intent], arguments)
+    if result.data.get("suggest") in OFFERS:
+        # The tool said no and named what the shopper can do instead: a "yes" next does that.
+        turn.state["offered"] = {"intent": OFFERS[result.data["suggest"]], "order_number": number}
+    return _said(turn, result)
 
 
 def _offer_choices(turn: Turn, intent: str, orders: list[dict]) -> None:
@@ -417,13 +453,27 @@ def order_status_text(order: dict) -> str:
 
 def _product_flow(turn: Turn, intent: str, entities: Entities) -> str | None:
     context = turn.context
-    if entities.product is None and turn.state.get("product_sku") and REFERS_TO_ORDER.search(turn.text):
+    last, shown = turn.state.get("product_sku"), turn.state.get("shown") or {}
+    if entities.product is None and shown.get("skus") and ORDINAL.search(turn.text):
+        # "Is the first one in stock?": one of the products just listed.
+        place = ORDINALS[ORDINAL.search(turn.text).group(1).lower()]
+        skus = shown["skus"]
+        if -len(skus) <= place < len(skus):
+            entities.product = Product.objects.for_tenant(turn.tenant).filter(sku=skus[place]).first()
+            if intent not in PRODUCT_INTENTS:
+                intent = "stock_check"
+    if entities.product is None and CHEAPER.search(turn.text) and (shown or last):
+        return _cheaper(turn, entities, shown, last)
+    if entities.product is None and last and REFERS_TO_ORDER.search(turn.text):
         # "which PSU should I get for it?": the product talked about last.
-        entities.product = Product.objects.for_tenant(turn.tenant).filter(sku=turn.state["product_sku"]).first()
+        entities.product = Product.objects.for_tenant(turn.tenant).filter(sku=last).first()
     if entities.product is not None:
         turn.state["product_sku"] = entities.product.sku
     elif intent == "compatibility":
         return None  # "does DDR5 work on B650?" is a question for the knowledge base
+    if entities.product is not None and entities.category and entities.product.category != entities.category:
+        intent = "product_recommendation"  # "which PSU for an RTX 4090?" asks for a PSU that fits it
+    _specialist_for(turn, intent)
     if intent == "stock_check" and entities.product is not None:
         result = turn.recorder.tool(context, "check_inventory", {"query": entities.product.sku})
         if not result.ok:
@@ -441,17 +491,62 @@ def _product_flow(turn: Turn, intent: str, entities: Entities) -> str | None:
         arguments["max_price"] = str(entities.max_price)
     if entities.product is not None and entities.product.category != entities.category:
         arguments["compatible_with"] = entities.product.sku
-    result = turn.recorder.tool(context, "recommend_products", arguments)
+    return _recommend(turn, arguments)
+
+
+def _recommend(turn: Turn, arguments: dict, lead: str = "Here are some options", none: str | None = None) -> str:
+    result = turn.recorder.tool(turn.context, "recommend_products", arguments)
     if not result.ok:
-        return _said(turn, result)
+        # "none": what to say when nothing matches (the tool's error for an empty result)
+        return none if none and result.status == "error" else _said(turn, result)
     turn.state["clarifications"] = 0
+    products = result.data["products"]
+    if products:
+        # What "the first one" and "a cheaper one" refer to next.
+        turn.state["shown"] = {"skus": [p["sku"] for p in products], "arguments": arguments,
+                               "lowest": str(min(Decimal(p["price"]) for p in products))}  # fmt: skip
     fit = f" that fit the {result.data['compatible_with']}" if result.data.get("compatible_with") else ""
     lines = [
         f"- {p['name']} ({p['sku']}): {p['price']} {turn.tenant.currency}"
         + ("" if p["in_stock"] else " (out of stock right now)")
-        for p in result.data["products"]
+        for p in products
     ]
-    return f"Here are some options{fit}:\n" + "\n".join(lines)
+    return f"{lead}{fit}:\n" + "\n".join(lines)
+
+
+def _cheaper(turn: Turn, entities: Entities, shown: dict, last: str | None) -> str | None:
+    """Cheaper than what was just shown (the same search, under its lowest price), or than the
+    product talked about last (its category)."""
+    _specialist_for(turn, "product_recommendation")
+    if shown.get("arguments"):
+        arguments, below = dict(shown["arguments"]), Decimal(shown["lowest"])
+    else:
+        product = Product.objects.for_tenant(turn.tenant).filter(sku=last).first()
+        if product is None:
+            return None
+        arguments, below = {"category": product.category, "attributes": {}}, product.price
+    arguments["max_price"] = str(below - Decimal("0.01"))
+    if entities.max_price is not None:
+        arguments["max_price"] = str(min(entities.max_price, below - Decimal("0.01")))
+    fit = " that fit" if arguments.get("compatible_with") else ""
+    return _recommend(
+        turn, arguments, lead="Here are some cheaper options",
+        none=f"Those are the most affordable options I have{fit}; there is nothing cheaper right now.",
+    )  # fmt: skip
+
+
+def _specialist_for(turn: Turn, intent: str) -> None:
+    """The offline agent acts as the specialist for what it found the shopper wants, when that
+    is not the one triage routed to (a follow-up like "a cheaper one?" triages as price talk)."""
+    if turn.context.profile is None:
+        return  # acting with every tool already
+    target = (
+        Intent.objects.for_tenant(turn.tenant).filter(name=intent, active=True)
+        .values_list("target_profile_id", flat=True).first()
+    )  # fmt: skip
+    profile = next((p for p in turn.profiles if p.pk == target and p.active and p.role == p.Role.SPECIALIST), None)
+    if profile is not None:
+        turn.context.profile = profile
 
 
 def _stock_text(product: dict, currency: str) -> str:

@@ -68,6 +68,7 @@ class CancelOrder(Tool):
                 message += f" Once it arrives, you can return it within {days} days of delivery; I can make the label."
             elif order.status == "delivered":
                 message += f" Items can be returned within {days} days of delivery; I can make a return label."
+                return ToolResult("error", {"message": message, "suggest": "create_return_label"})
             return ToolResult("error", {"message": message})
         if not _confirmed(context, self.name, args):
             return _ask(self.name, args, f"I will cancel order {order.number} ({order.total} {order.currency}).")

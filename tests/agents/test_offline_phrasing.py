@@ -77,3 +77,45 @@ def test_can_i_cancel_it_after_an_order_acts_on_that_order(macrocenter):
     assert result["tool_calls"][-1]["arguments"] == {"order_number": "ORD-1003"}
     policy = say(macrocenter, SOFIA, "can I cancel an order after it ships?")  # the rule, not an order
     assert tools(policy) == ["search_knowledge_base"]
+
+
+def test_a_dead_part_asks_for_a_return_never_a_cancellation(macrocenter):
+    result = say(macrocenter, "omar.haddad@example.com", "hi i got my order but the cpu is DOA, want a replacement")
+    assert "cancel_order" not in tools(result)
+    assert result["tool_calls"][-1]["tool"] in ("create_return_label", "list_orders")
+    # No word of an action: the order is shown, nothing is proposed.
+    waiting = say(macrocenter, ALEX, "my order hasn't arrived")
+    assert set(tools(waiting)) <= {"list_orders", "lookup_order"}
+
+
+def test_yes_to_what_the_agent_offered_instead_does_it(macrocenter):
+    refused = say(macrocenter, "omar.haddad@example.com", "please cancel ORD-1011")  # delivered
+    assert "can no longer be cancelled" in refused["reply"] and "return label" in refused["reply"]
+    offered = say(macrocenter, "omar.haddad@example.com", "yes")
+    assert offered["tool_calls"][-1]["tool"] == "create_return_label"
+    assert offered["tool_calls"][-1]["status"] == "needs_confirmation"
+    # Naming the same order again is not a yes, and not a new request: the question stands.
+    again = say(macrocenter, "omar.haddad@example.com", "ORD-1011")
+    assert tools(again) == [] and "Shall I go ahead?" in again["reply"]
+    done = say(macrocenter, "omar.haddad@example.com", "yes")
+    assert done["tool_calls"][-1] == {
+        "tool": "create_return_label", "arguments": {"order_number": "ORD-1011"}, "status": "ok"
+    }  # fmt: skip
+
+
+def test_product_follow_ups_refer_to_what_was_just_shown(macrocenter):
+    fits = say(macrocenter, SOFIA, "which psu do i need for an rtx 4090")
+    call = fits["tool_calls"][-1]
+    assert call["tool"] == "recommend_products" and call["arguments"]["category"] == "psu"
+    assert call["arguments"]["compatible_with"] == "MC-GPU-RTX4090-TUF"
+    first_sku = fits["reply"].split("(", 1)[1].split(")", 1)[0]
+    stock = say(macrocenter, SOFIA, "is the first one in stock?")
+    assert stock["tool_calls"][-1]["tool"] == "check_inventory"
+    assert stock["tool_calls"][-1]["arguments"] == {"query": first_sku}
+
+    gpus = say(macrocenter, SOFIA, "what gpu should I get for 1440p gaming under $700")
+    prices = [float(line.rsplit(": ", 1)[1].split()[0]) for line in gpus["reply"].splitlines()[1:]]
+    cheaper = say(macrocenter, SOFIA, "anything cheaper?")
+    call = cheaper["tool_calls"][-1]
+    assert call["tool"] == "recommend_products" and call["status"] == "ok" and call["arguments"]["category"] == "gpu"
+    assert float(call["arguments"]["max_price"]) < min(prices)
