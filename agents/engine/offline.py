@@ -15,7 +15,7 @@ from agents.engine.context import Turn, history
 from agents.engine.entities import Entities, bare_reference, extract
 from agents.models import Intent
 from agents.tools import ToolResult
-from agents.triage import HANDOFF
+from agents.triage import HANDOFF, URGENT
 from orders.models import Product
 
 ACTIONS = {"cancel_order": "cancel_order", "refund_request": "process_refund", "return_request": "create_return_label"}
@@ -169,7 +169,7 @@ def offline_reply(turn: Turn) -> str:
             turn.state["handoff_offered"] = True  # asked again, they get a person
             return _greeting(turn) if GREETING_WORD.search(last) else OFFER
         return _escalate(turn, "The shopper asked to talk to a person.", priority="high")
-    if intent in URGENT_INTENTS:
+    if intent in URGENT_INTENTS and _sure_or_urgent(turn):
         return _escalate(turn, f"Possible billing problem: {turn.text[:300]}", priority="urgent")
     if intent in ORDER_INTENTS:
         return _order_flow(turn, intent, entities)
@@ -179,6 +179,12 @@ def offline_reply(turn: Turn) -> str:
         if reply:
             return reply
     return _knowledge(turn) or _clarify(turn)
+
+
+def _sure_or_urgent(turn: Turn) -> bool:
+    """An urgent handoff needs triage sure of the intent, or the words of fraud and double
+    charges; a loose likeness ("la carte graphique est arrivée cassée") gets an answer first."""
+    return turn.triage is not None and (not turn.triage.clarification_needed or bool(URGENT.search(turn.text)))
 
 
 def _vague_plea(turn: Turn) -> bool:

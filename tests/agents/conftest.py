@@ -26,7 +26,17 @@ def llm(settings, fake_openai):
     settings.LLM_MAX_RETRIES = 0
     settings.LLM_TIMEOUT = 5
     settings.LLM_TRIAGE = False  # the scripts below are the agent's; LLM triage has its own tests
+    return fake_openai
+
+
+@pytest.fixture(autouse=True)
+def closed_circuits():
+    """Every test starts and ends with the providers' circuits closed. They live in Redis, which
+    worker subprocesses share: a circuit a test left open made a later worker test's turn skip
+    its LLM when it ran within the circuit's cool-down."""
     from django.core.cache import cache
 
-    cache.delete_many(["llm-circuit:primary:failures", "llm-circuit:primary:open"])
-    return fake_openai
+    keys = [f"llm-circuit:{name}:{part}" for name in ("primary", "fallback") for part in ("failures", "open")]
+    cache.delete_many(keys)
+    yield
+    cache.delete_many(keys)

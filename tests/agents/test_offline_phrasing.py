@@ -119,3 +119,12 @@ def test_product_follow_ups_refer_to_what_was_just_shown(macrocenter):
     call = cheaper["tool_calls"][-1]
     assert call["tool"] == "recommend_products" and call["status"] == "ok" and call["arguments"]["category"] == "gpu"
     assert float(call["arguments"]["max_price"]) < min(prices)
+
+
+def test_a_loose_likeness_to_a_billing_dispute_is_answered_not_escalated(macrocenter):
+    unsure = triage(tenant=macrocenter, text="la carte graphique est arrivée cassée")
+    assert unsure.clarification_needed  # the premise: triage is unsure what this is
+    result = say(macrocenter, SOFIA, "la carte graphique est arrivée cassée")
+    assert "escalate_to_human" not in tools(result)
+    charged = say(macrocenter, ALEX, "I was charged twice for my order!!")
+    assert tools(charged) == ["escalate_to_human"] and charged["ticket"]["priority"] == "urgent"
