@@ -52,6 +52,13 @@ ORDINAL = re.compile(r"\bthe (first|1st|second|2nd|third|3rd|last)( one| option)
 CHEAPER = re.compile(
     r"\b(cheaper|less expensive|lower price|more affordable|budget (one|option)|something cheaper)\b", re.I
 )
+# "Where's my grinder?", "when will my RTX arrive?": a product the shopper is waiting for.
+WHERE_IS_MINE = re.compile(
+    r"\bwhere('?s| is| are)\s+(my|the)\b"
+    r"|\bwhen (will|does|do|is|are|should)\s+(my|the)\b.*\b(arriv|come|ship|deliver|get here)"
+    r"|\b(has|have|did)\s+my\b.*\b(ship|arriv|come|deliver)",
+    re.IGNORECASE,
+)
 REFERS_TO_ORDER = re.compile(r"\b(it|that|this|the same)( one| order)?\b", re.IGNORECASE)
 STOPWORDS = frozenset(
     (
@@ -242,6 +249,8 @@ def _intent(turn: Turn, entities: Entities) -> str:
         if not confident_elsewhere:
             return awaiting["intent"]
     verbs = [intent for intent, verb in ORDER_VERBS if verb.search(turn.text)]
+    if not verbs and (entities.product or entities.category) and WHERE_IS_MINE.search(turn.text):
+        return "order_status"  # "where's my grinder?": the order it is in, not grinding advice
     if triage is not None and not triage.clarification_needed:
         if triage.category in ORDER_INTENTS and len(verbs) == 1:
             return verbs[0]  # "a refund for ORD-1014": the word the shopper used beats the neighbours' vote
@@ -375,6 +384,10 @@ def _order_flow(turn: Turn, intent: str, entities: Entities) -> str:
             listing = "; ".join(f"{o['number']} ({o['status']}, placed {o['placed_at']})" for o in orders)
             _offer_choices(turn, intent, orders)
             return f"Your recent orders: {listing}. Which one would you like to know more about?"
+        if intent == "order_status" and (entities.product or entities.category):
+            holding = {o["number"]: [i["sku"] for i in o["items"]] for o in orders}
+            number = _pick_by_items(turn, holding, entities)  # "where's my grinder?"
+    if number is None:
         on_the_way = [o for o in orders if o["status"] in IN_FLIGHT]
         if intent == "order_status" and not awaiting and not entities.latest_order and len(on_the_way) > 1:
             # "Where's my stuff?" with several orders on the way: where each of them is.

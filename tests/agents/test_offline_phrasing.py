@@ -128,3 +128,11 @@ def test_a_loose_likeness_to_a_billing_dispute_is_answered_not_escalated(macroce
     assert "escalate_to_human" not in tools(result)
     charged = say(macrocenter, ALEX, "I was charged twice for my order!!")
     assert tools(charged) == ["escalate_to_human"] and charged["ticket"]["priority"] == "urgent"
+
+
+def test_where_is_my_product_finds_the_order_holding_it(macrocenter):
+    result = say(macrocenter, ALEX, "hey, where's my power supply?")  # ORD-1003 holds the RM750e
+    assert tools(result)[-1] == "lookup_order"
+    assert result["tool_calls"][-1]["arguments"] == {"order_number": "ORD-1003"}
+    gpu = say(macrocenter, ALEX, "when will my graphics card arrive?")  # ORD-1001, delivered
+    assert gpu["tool_calls"][-1]["arguments"] == {"order_number": "ORD-1001"} and "delivered" in gpu["reply"]
