@@ -8,6 +8,7 @@ started; the embedded servers stop with the last process that uses them.
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -112,11 +113,30 @@ def stop(processes: list[subprocess.Popen]) -> None:
             process.wait()
 
 
+def port_free(host: str, port: str) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as daphne binds
+        try:
+            probe.bind((host, int(port)))
+        except OSError:
+            return False
+    return True
+
+
 def main() -> int:
     django.setup()  # starts (or joins) the embedded servers; this process holds them to the end
     host = os.environ.get("HOST", "127.0.0.1")
     port = os.environ.get("PORT", "8000")
     base_url = f"http://{host}:{port}"
+    if not port_free(host, port):
+        # Otherwise daphne fails a moment later, buried in the log, and another server's
+        # /readyz would answer for it.
+        print(
+            f"Port {port} on {host} is already in use: is Supportdesk (or something else) already running? "
+            f"Stop it, or pick another port: PORT=8001 make run",
+            file=sys.stderr, flush=True,
+        )  # fmt: skip
+        return 1
     seeded = prepare()
     processes = spawn(host, port)
     # Ctrl-C stops everything even when started from a shell that ignores SIGINT in the
