@@ -26,19 +26,26 @@
   const script = document.currentScript || document.querySelector('script[data-key][src*="widget.js"]');
   if (!script || (window.Supportdesk && window.Supportdesk.loaded)) return;
 
-  const MAX_CHARS = 4000, COUNTER_FROM = 3600;
+  const MAX_CHARS = 4000, COUNTER_FROM = 3600, FULL_SCREEN_MAX_PX = 479;
   const PING_MS = 25000, SILENCE_MS = 65000;
   const TYPING_THROTTLE_MS = 3000, TYPING_IDLE_MS = 1500, AGENT_TYPING_MAX_MS = 30000;
   const BACKOFF_MIN_MS = 1000, BACKOFF_MAX_MS = 30000;
   const FATAL_CLOSES = new Set([4001, 4003]);
   const SAFE_PROTOCOLS = new Set(["http:", "https:", "mailto:"]);
   const LABELS = { ai: "Assistant", staff: "Support team" };
+  // The server's cleaning (conversations.services.message_text_clean), done before counting.
+  const CONTROL_CHARS = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/g;
   const ERRORS = {
-    message_too_long: `That message is too long (up to ${MAX_CHARS} characters).`,
+    message_too_long: `That message is too long: please keep it under ${MAX_CHARS} characters, or split it in two.`,
+    frame_too_big: `That message is too long: please keep it under ${MAX_CHARS} characters, or split it in two.`,
     rate_limited: "You're sending messages quickly. Please wait a moment, then retry.",
     empty_message: "Please type a message first.",
     invalid_email: "That email address does not look right.",
+    live_unavailable: "We lost the live connection for a moment. Reconnecting…",
   };
+  // Codes that mean this script and the server disagree: the shopper gets a plain apology.
+  const PROTOCOL_ERRORS = new Set(["invalid_frame", "invalid_json", "unknown_type", "hello_first", "invalid_client_id",
+    "invalid_body", "invalid_last_id", "invalid_typing"]);
 
   const cfg = readConfig(script);
   if (!cfg.key) { console.warn("Supportdesk: the script tag needs a data-key."); return; }
@@ -149,6 +156,16 @@
     return isNaN(d) ? "" : d.toLocaleString([], { dateStyle: "medium", timeStyle: "short" });
   }
 
+  // "14:05" today, "Nov 20, 14:05" before: a visible time under each message.
+  function timeEl(iso) {
+    const d = new Date(iso);
+    if (!iso || isNaN(d)) return "";
+    const today = d.toDateString() === new Date().toDateString();
+    const text = today ? d.toLocaleTimeString([], { hour: "numeric", minute: "2-digit" })
+      : d.toLocaleString([], { month: "short", day: "numeric", hour: "numeric", minute: "2-digit" });
+    return h("time", { datetime: d.toISOString(), title: formatTime(iso) }, text);
+  }
+
   // Text that is dark enough on a light accent colour (hex colours only; others keep white).
   function textOn(color) {
     const m = /^#([0-9a-f]{3}|[0-9a-f]{6})$/i.exec(color);
@@ -245,13 +262,16 @@
   // ------------------------------------------------------------------ UI
 
   function buildUI() {
-    const host = h("div", { id: "supportdesk-widget" });
+    // A custom element name: the store's rules for div (or body > div) never match the host.
+    const host = h("supportdesk-widget", { id: "supportdesk-widget" });
     host.style.cssText = "all: initial"; // inline beats the store's non-important rules on the host
     const shadow = host.attachShadow({ mode: "open" });
     shadow.append(h("style", {}, STYLES));
 
     const u = { host, shadow };
-    u.unreadNote = h("span", { id: "sd-unread", hidden: true });
+    // Visually hidden, not [hidden]: it describes the launcher and, being live, announces a
+    // reply that arrives while the panel (and its log) is closed.
+    u.unreadNote = h("span", { id: "sd-unread", class: "sr-only", role: "status" });
     u.launcher = h("button", { class: "launcher", type: "button", "aria-label": "Open chat", "aria-expanded": "false",
       "aria-controls": "sd-panel", "aria-describedby": "sd-unread", onclick: () => setOpen(!state.open) }, svg(ICONS.chat), h("span", { class: "dot", hidden: true }));
     u.dot = u.launcher.querySelector(".dot");
@@ -262,8 +282,12 @@
     u.draft = h("div", { class: "msg out draft", "aria-hidden": "true", hidden: true }, h("div", { class: "who" }, LABELS.ai), h("div", { class: "bubble" }));
     u.typing = h("div", { class: "typing", role: "status", "aria-live": "polite" });
     u.scroller = h("div", { class: "scroller", tabindex: "-1" }, u.empty, u.log, u.draft, u.typing);
+    // Shown when a message arrives while the shopper has scrolled up to read.
+    u.jump = h("button", { class: "jump", type: "button", hidden: true, onclick: () => { scrollToEnd(); ui.input.focus(); } }, "New message ↓");
+    u.body = h("div", { class: "body" }, u.scroller, u.jump);
     u.prechat = buildPrechat(u);
-    u.input = h("textarea", { rows: "1", maxlength: String(MAX_CHARS), "aria-label": "Message", placeholder: "Write a message…",
+    // No maxlength: a long paste is kept whole, counted and refused with a reason, never cut.
+    u.input = h("textarea", { rows: "1", "aria-label": "Message", placeholder: "Write a message…",
       "aria-describedby": "sd-counter", oninput: onInput, onkeydown: onInputKey });
     u.counter = h("span", { class: "counter", id: "sd-counter", hidden: true });
     u.send = h("button", { class: "send", type: "button", "aria-label": "Send", "aria-disabled": "true", onclick: submit }, svg(ICONS.send));
@@ -273,14 +297,15 @@
     u.close = h("button", { class: "close", type: "button", "aria-label": "Close chat", onclick: () => setOpen(false) }, svg(ICONS.close));
     u.header = h("div", { class: "header" }, h("div", { class: "title" }, cfg.title), u.close);
     u.panel = h("div", { class: "panel", id: "sd-panel", role: "dialog", "aria-label": cfg.title, hidden: true },
-      u.status, u.notice, u.scroller, u.prechat, u.composer, u.header);
+      u.status, u.notice, u.body, u.prechat, u.composer, u.header);
     u.root = h("div", { class: "root", onkeydown: (e) => {
       if (e.key === "Escape" && state.open) { e.stopPropagation(); setOpen(false); }
+      else if (e.key === "Tab" && state.open && fullScreen()) trapTab(e);
     } }, u.launcher, u.unreadNote, u.panel);
     u.root.style.setProperty("--accent", cfg.color);
     u.root.style.setProperty("--on-accent", textOn(cfg.color));
     shadow.append(u.root);
-    u.scroller.addEventListener("scroll", () => { u.stick = nearBottom(); }, { passive: true });
+    u.scroller.addEventListener("scroll", () => { u.stick = nearBottom(); if (u.stick) u.jump.hidden = true; }, { passive: true });
     u.stick = true;
     return u;
   }
@@ -304,6 +329,7 @@
     ui.root.classList.toggle("open", open);
     ui.panel.hidden = !open;
     ui.launcher.setAttribute("aria-expanded", String(open));
+    ui.panel.setAttribute("aria-modal", String(open && fullScreen()));
     if (open) {
       setUnread(false);
       markSeen();
@@ -317,9 +343,24 @@
     saveSession();
   }
 
-  function setUnread(on) {
+  // On a phone the panel covers the page: it is modal, and Tab must not wander into the page
+  // hidden behind it (the launcher is hidden too).
+  function fullScreen() { return window.matchMedia(`(max-width: ${FULL_SCREEN_MAX_PX}px)`).matches; }
+
+  function trapTab(e) {
+    const items = [...ui.panel.querySelectorAll("button, textarea, input, a[href]")]
+      .filter((el) => !el.disabled && el.getClientRects().length);
+    if (!items.length) return;
+    const first = items[0], last = items[items.length - 1], at = ui.shadow.activeElement;
+    if (e.shiftKey ? at === first || !ui.panel.contains(at) : at === last) {
+      e.preventDefault();
+      (e.shiftKey ? last : first).focus();
+    }
+  }
+
+  function setUnread(on, from) {
     ui.dot.hidden = !on;
-    ui.unreadNote.textContent = on ? "New message" : ""; // the launcher's description
+    ui.unreadNote.textContent = on ? `New message${from ? ` from ${from}` : ""}` : ""; // the launcher's description
   }
 
   function markSeen() {
@@ -331,7 +372,7 @@
     if (!ui) return;
     let text = "";
     if (state.fatal) text = "Chat is unavailable";
-    else if (state.wanted && !state.ready && navigator.onLine === false) text = "You're offline. Messages will be sent when you reconnect.";
+    else if (state.wanted && navigator.onLine === false) text = "You're offline. Messages will be sent when you reconnect.";
     else if (state.wanted && !state.ready && (state.everReady || state.attempts > 0)) text = "Reconnecting…";
     ui.status.textContent = text;
     ui.status.hidden = !text;
@@ -350,7 +391,7 @@
 
   function nearBottom() { const s = ui.scroller; return s.scrollHeight - s.scrollTop - s.clientHeight < 48; }
 
-  function scrollToEnd() { ui.scroller.scrollTop = ui.scroller.scrollHeight; ui.stick = true; }
+  function scrollToEnd() { ui.scroller.scrollTop = ui.scroller.scrollHeight; ui.stick = true; ui.jump.hidden = true; }
 
   // Change the conversation, then follow it down unless the shopper had scrolled up to read.
   function changing(fn, force = false) {
@@ -365,11 +406,13 @@
   function messageEl(m) {
     const mine = m.direction === "inbound";
     const system = m.sender_kind === "system";
-    const bubble = h("div", { class: "bubble", title: formatTime(m.created_at) });
+    const bubble = h("div", { class: "bubble" });
     fillBubble(bubble, m, mine || system);
-    const who = !mine && !system && LABELS[m.sender_kind] ? h("div", { class: "who" }, LABELS[m.sender_kind]) : null;
+    // A screen reader hears who said each line, the shopper's own included.
+    const who = mine ? h("div", { class: "sr-only" }, "You:")
+      : !system && LABELS[m.sender_kind] ? h("div", { class: "who" }, LABELS[m.sender_kind]) : null;
     const el = h("div", { class: `msg ${system ? "system" : mine ? "in" : "out"}` }, who, bubble, h("div", { class: "meta" }));
-    if (m.id != null) el.dataset.id = String(m.id);
+    if (m.id != null) { el.dataset.id = String(m.id); setMeta(el, "", null, m.created_at); }
     return el;
   }
 
@@ -399,6 +442,7 @@
       insertById(el, m.id);
       state.rendered.set(m.id, el);
     });
+    if (!ui.stick) ui.jump.hidden = false;
     if (m.direction === "outbound") agentSpoke(m);
     if (state.open) markSeen();
     updatePrechat();
@@ -407,7 +451,7 @@
   function agentSpoke(m) {
     if (m.sender_kind === "ai") removeDraft();
     setAgentTyping(false);
-    if (!state.open && m.sender_kind !== "system" && m.id > state.seenId) setUnread(true);
+    if (!state.open && m.sender_kind !== "system" && m.id > state.seenId) setUnread(true, LABELS[m.sender_kind]);
   }
 
   // A pending bubble becomes the stored message: same element, now with its id and time.
@@ -417,16 +461,17 @@
     el.classList.remove("pending", "failed");
     el.dataset.id = String(m.id);
     const bubble = el.querySelector(".bubble");
-    bubble.title = formatTime(m.created_at);
     if (typeof m.body === "string") fillBubble(bubble, m, true);
-    setMeta(el, "");
+    setMeta(el, "", null, m.created_at);
     state.rendered.set(m.id, el);
     insertById(el, m.id);
   }
 
-  function setMeta(el, text, retry) {
+  // The meta line says "Sending…" or "Not sent. Retry" until the server has it, then its time.
+  function setMeta(el, text, retry, at) {
     const meta = el.querySelector(".meta");
-    meta.replaceChildren(text);
+    if (at) el.dataset.at = at;
+    meta.replaceChildren(text || timeEl(el.dataset.at));
     if (retry) meta.append(" ", h("button", { type: "button", class: "link", onclick: retry }, "Retry"));
   }
 
@@ -535,19 +580,24 @@
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
   }
 
+  // The text as the server will count it: control characters gone, blank ends trimmed.
+  function draft() { return ui.input.value.replace(CONTROL_CHARS, "").trim(); }
+  function charCount(text) { return [...text].length; } // code points, as Python's len()
+
   function updateComposer() {
-    const len = ui.input.value.length;
-    ui.send.setAttribute("aria-disabled", String(!ui.input.value.trim() || state.fatal));
+    const body = draft(), len = charCount(body);
+    ui.send.setAttribute("aria-disabled", String(!body || len > MAX_CHARS || state.fatal));
     ui.counter.hidden = len < COUNTER_FROM;
     ui.counter.textContent = `${len} / ${MAX_CHARS}`;
-    ui.counter.classList.toggle("full", len >= MAX_CHARS);
+    ui.counter.classList.toggle("full", len > MAX_CHARS);
     ui.input.style.height = "auto"; // grow with the text, up to the CSS max-height
     ui.input.style.height = `${ui.input.scrollHeight}px`;
   }
 
   function submit() {
-    const body = ui.input.value.trim();
-    if (!body || state.fatal) return; // maxlength already keeps it within MAX_CHARS
+    const body = draft();
+    if (!body || state.fatal) return;
+    if (charCount(body) > MAX_CHARS) { showNotice(ERRORS.message_too_long); ui.input.focus(); return; } // the text stays to shorten
     const item = { client_id: uuid(), body, at: new Date().toISOString() };
     state.outbox.push(item);
     saveOutbox(); // before anything else: a reload now must not lose it
@@ -707,7 +757,7 @@
       if (typeof f.client_id !== "string") return;
       dropFromOutbox(f.client_id);
       const m = f.message, el = state.pending.get(f.client_id);
-      if (!m || typeof m.id !== "number") { if (el) setMeta(el, ""); return; }
+      if (!m || typeof m.id !== "number") { if (el) setMeta(el, "", null, new Date().toISOString()); return; }
       // Already shown under its id (an echo without client_id): the pending copy is a duplicate.
       if (el && state.rendered.has(m.id)) { state.pending.delete(f.client_id); changing(() => el.remove()); }
       renderMessage({ ...m, client_id: f.client_id });
@@ -733,7 +783,8 @@
         showFailed(f.client_id);
       }
       if (code === "invalid_email" && ui && state.open) local.removeItem(keys.prechat);
-      showNotice(ERRORS[code] || f.message || "Something went wrong. Please try again.");
+      if (PROTOCOL_ERRORS.has(code)) console.warn(`Supportdesk: ${code}: ${f.message}`);
+      showNotice(ERRORS[code] || (!PROTOCOL_ERRORS.has(code) && f.message) || "Something went wrong. Please try again.");
       updatePrechat();
     },
   };
@@ -774,7 +825,9 @@
     document.addEventListener("visibilitychange", () => {
       if (!document.hidden && state.wanted && (!state.ready || Date.now() - state.lastHeard > SILENCE_MS)) reconnectNow();
     });
-    window.addEventListener("offline", renderStatus);
+    // No network means the socket is dead, even if the browser has not noticed yet: drop it, so
+    // what is typed now waits in the outbox and goes, once, when "online" reconnects.
+    window.addEventListener("offline", () => { if (state.ws) lost(1006); else renderStatus(); });
     const startOpen = state.open || (saved.open != null ? saved.open : cfg.startOpen);
     // A known visitor or unsent messages: connect now so the history replays and the outbox drains.
     if (state.token || state.outbox.length) ensureConnected();
@@ -794,13 +847,20 @@
 
   const STYLES = `
 :host { all: initial; }
-.root { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+/* The store's "* { letter-spacing: 5px !important }" reaches the host, and its children would
+   inherit it: start the tree from initial values instead. */
+.root { all: initial; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
   color: #111827; -webkit-font-smoothing: antialiased; text-align: left; direction: ltr; }
 .root *, .root *::before, .root *::after { box-sizing: border-box; }
 [hidden] { display: none !important; }
 button, textarea, input { font: inherit; color: inherit; letter-spacing: normal; text-transform: none; margin: 0; }
 button { cursor: pointer; }
 :focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }
+/* On the accent colour the ring is drawn in the text colour, and the launcher gets a white gap
+   so its ring shows on a dark page as on a light one. */
+.header :focus-visible { outline-color: var(--on-accent); outline-offset: -2px; }
+.launcher:focus-visible { outline-width: 3px; box-shadow: 0 0 0 2px #fff, 0 4px 14px rgba(0,0,0,.2); }
+.sr-only { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
 svg { width: 24px; height: 24px; fill: currentColor; display: block; }
 .launcher { position: fixed; right: 20px; bottom: 20px; z-index: 2147483000; width: 56px; height: 56px; border: 0;
   border-radius: 50%; padding: 0; display: grid; place-items: center; background: var(--accent); color: var(--on-accent);
@@ -817,6 +877,9 @@ svg { width: 24px; height: 24px; fill: currentColor; display: block; }
 .close:hover { background: rgba(255,255,255,.16); } .close svg { width: 20px; height: 20px; }
 .status { padding: 6px 16px; font-size: 12px; background: #fef3c7; color: #92400e; }
 .notice { padding: 8px 16px; font-size: 13px; background: #fef2f2; color: #991b1b; border-bottom: 1px solid #fee2e2; }
+.body { flex: 1; min-height: 0; position: relative; display: flex; flex-direction: column; }
+.jump { position: absolute; left: 50%; bottom: 10px; transform: translateX(-50%); border: 0; border-radius: 999px; padding: 6px 14px;
+  background: var(--accent); color: var(--on-accent); font-size: 13px; font-weight: 600; box-shadow: 0 2px 8px rgba(0,0,0,.2); white-space: nowrap; }
 .scroller { flex: 1; overflow-y: auto; padding: 16px 14px 8px; background: #f9fafb; overscroll-behavior: contain; outline: none; }
 .empty { margin: 24px 12px; text-align: center; color: #6b7280; }
 .log { display: flex; flex-direction: column; }
