@@ -132,6 +132,25 @@ def refund_request(
     return refund
 
 
+def return_label_check(*, tenant: Tenant, order: Order) -> None:
+    """Raise when the order may not have a return label: only a delivered order inside the
+    store's return window may. Checked before the agent offers one, and again when it is made."""
+    if order.status != Order.Status.DELIVERED or order.delivered_at is None:
+        raise Conflict(
+            f"Order {order.number} is {order.get_status_display().lower()}; a return label is for delivered orders.",
+            code="not_returnable",
+            extra={"status": order.status},
+        )
+    days = (timezone.now() - order.delivered_at).days
+    if days > tenant.return_window_days:
+        raise Conflict(
+            f"Order {order.number} was delivered {days} days ago, outside the {tenant.return_window_days}-day "
+            "return window.",
+            code="outside_return_window",
+            extra={"delivered_days_ago": days, "window_days": tenant.return_window_days},
+        )
+
+
 @transaction.atomic
 def return_label_create(
     *,
@@ -147,20 +166,7 @@ def return_label_create(
     existing = order.return_labels.first()
     if existing is not None:
         return existing
-    if order.status != Order.Status.DELIVERED or order.delivered_at is None:
-        raise Conflict(
-            f"Order {order.number} is {order.get_status_display().lower()}; a return label is for delivered orders.",
-            code="not_returnable",
-            extra={"status": order.status},
-        )
-    days = (timezone.now() - order.delivered_at).days
-    if days > tenant.return_window_days:
-        raise Conflict(
-            f"Order {order.number} was delivered {days} days ago, outside the {tenant.return_window_days}-day "
-            "return window.",
-            code="outside_return_window",
-            extra={"delivered_days_ago": days, "window_days": tenant.return_window_days},
-        )
+    return_label_check(tenant=tenant, order=order)
     tracking = f"1Z{secrets.token_hex(8).upper()}"
     label = ReturnLabel(tenant=tenant, order=order, carrier=carrier, tracking_number=tracking)
     text = (

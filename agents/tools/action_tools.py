@@ -128,6 +128,15 @@ class ProcessRefund(Tool):
                                  "refund_status": refund.status})  # fmt: skip
 
 
+# What a shopper whose return is refused can still do.
+RETURN_ALTERNATIVES = {
+    "outside_return_window": (
+        " If a part has stopped working, it may still be covered by warranty: tell me what's wrong and "
+        "I'll pass it to our team."
+    ),
+}
+
+
 class CreateReturnLabel(Tool):
     name = "create_return_label"
     description = "A prepaid return label for a delivered order inside the return window. Asks to confirm first."
@@ -139,6 +148,12 @@ class CreateReturnLabel(Tool):
             return order
         args = {"order_number": order.number}
         if not _confirmed(context, self.name, args):
+            if not order.return_labels.exists():
+                try:  # never offer what would be refused after the shopper says yes
+                    order_services.return_label_check(tenant=context.tenant, order=order)
+                except ApplicationError as exc:
+                    return ToolResult("error", {"message": exc.message + RETURN_ALTERNATIVES.get(exc.code, ""),
+                                                "code": exc.code})  # fmt: skip
             return _ask(self.name, args, f"I will create a prepaid return label for order {order.number}.")
         try:
             label = order_services.return_label_create(tenant=context.tenant, order=order, actor_label="ai agent")

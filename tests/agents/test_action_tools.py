@@ -115,7 +115,17 @@ class TestReturnLabel:
         f.OrderFactory(tenant=tenant, customer=alex, number="ORD-1009", status="delivered",
                        delivered_at=timezone.now() - timedelta(days=50))  # fmt: skip
         asked = execute(context(tenant, alex), "create_return_label", {"order_number": "ORD-1009"})
-        done = execute(confirm(asked, tenant, alex), "create_return_label", {"order_number": "ORD-1009"})
+        # Refused before the shopper is asked to confirm, with what they can do instead.
+        assert asked.status == "error" and "outside the 30-day return window" in asked.data["message"]
+        assert "warranty" in asked.data["message"]
+        shipped = f.OrderFactory(tenant=tenant, customer=alex, number="ORD-1010", status="shipped")
+        assert execute(context(tenant, alex), "create_return_label", {"order_number": shipped.number}).status == "error"
+        # A yes to an older proposal is still checked when the label is made.
+        forged = {"tool": "create_return_label", "arguments": {"order_number": "ORD-1009"}, "summary": "-"}
+        done = execute(
+            context(tenant, alex, pending_action=forged, customer_confirmed=True), "create_return_label",
+            {"order_number": "ORD-1009"},
+        )  # fmt: skip
         assert done.status == "error" and "outside the 30-day return window" in done.data["message"]
         assert not ReturnLabel.objects.exists()
 
