@@ -65,6 +65,30 @@ def refunded_total(*, order: Order) -> Decimal:
     return order.refunds.filter(status__in=counted).aggregate(total=Sum("amount"))["total"] or Decimal("0")
 
 
+def refund_check(*, order: Order, amount: Decimal | None) -> Decimal:
+    """The amount a refund of ``order`` would be (None: all that is left), or raise why there can
+    be none. Checked before the agent proposes a refund, and again when it is made."""
+    if order.status not in REFUNDABLE:
+        raise Conflict(
+            f"Order {order.number} is {order.get_status_display().lower()}; there is nothing to refund.",
+            code="not_refundable",
+            extra={"status": order.status},
+        )
+    remaining = order.total - refunded_total(order=order)
+    if remaining <= 0:
+        raise Conflict(f"Order {order.number} has already been refunded in full.", code="fully_refunded")
+    amount = Decimal(remaining if amount is None else amount).quantize(CENT)
+    if amount <= 0:
+        raise ApplicationError("A refund must be more than zero.", code="invalid_amount")
+    if amount > remaining:
+        raise Conflict(
+            f"Order {order.number} has {remaining} {order.currency} left to refund, less than {amount}.",
+            code="exceeds_refundable",
+            extra={"refundable": str(remaining)},
+        )
+    return amount
+
+
 @transaction.atomic
 def refund_request(
     *,
@@ -86,24 +110,7 @@ def refund_request(
     existing = Refund.objects.filter(tenant=tenant, idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
-    if order.status not in REFUNDABLE:
-        raise Conflict(
-            f"Order {order.number} is {order.get_status_display().lower()}; there is nothing to refund.",
-            code="not_refundable",
-            extra={"status": order.status},
-        )
-    remaining = order.total - refunded_total(order=order)
-    if amount is None:
-        amount = remaining
-    amount = Decimal(amount).quantize(CENT)
-    if amount <= 0:
-        raise ApplicationError("A refund must be more than zero.", code="invalid_amount")
-    if amount > remaining:
-        raise Conflict(
-            f"Order {order.number} has {remaining} {order.currency} left to refund, less than {amount}.",
-            code="exceeds_refundable",
-            extra={"refundable": str(remaining)},
-        )
+    amount = refund_check(order=order, amount=amount)
     limit = (
         tenant.refund_review_threshold if review_above is None else min(review_above, tenant.refund_review_threshold)
     )

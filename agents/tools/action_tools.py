@@ -95,8 +95,10 @@ class ProcessRefund(Tool):
         order = _own_order(context, arguments.order_number)
         if isinstance(order, ToolResult):
             return order
-        refundable = order.total - order_services.refunded_total(order=order)
-        amount = (arguments.amount or refundable).quantize(Decimal("0.01"))
+        try:  # never propose a refund that would be refused after the shopper says yes
+            amount = order_services.refund_check(order=order, amount=arguments.amount)
+        except ApplicationError as exc:
+            return ToolResult("error", {"message": exc.message, "code": exc.code})
         args = {"order_number": order.number, "amount": str(amount)}
         if not _confirmed(context, self.name, args):
             return _ask(self.name, args, f"I will refund {amount} {order.currency} for order {order.number}.")

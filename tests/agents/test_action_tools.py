@@ -72,6 +72,17 @@ class TestCancel:
 
 
 class TestRefund:
+    def test_nothing_left_to_refund_is_said_before_asking(self, tenant, alex):
+        order = f.OrderFactory(tenant=tenant, customer=alex, number="ORD-1015", status="delivered")
+        f.RefundFactory(tenant=tenant, order=order, amount=order.total, status=Refund.Status.PROCESSED)
+        asked = execute(context(tenant, alex), "process_refund", {"order_number": "ORD-1015"})
+        assert asked.status == "error" and "refunded in full" in asked.data["message"]
+        f.OrderFactory(tenant=tenant, customer=alex, number="ORD-1016", status="pending")
+        unpaid = execute(context(tenant, alex), "process_refund", {"order_number": "ORD-1016"})
+        assert unpaid.status == "error" and "nothing to refund" in unpaid.data["message"]
+        too_much = execute(context(tenant, alex), "process_refund", {"order_number": "ORD-1015", "amount": "5"})
+        assert too_much.status == "error"
+
     def test_under_the_limit_refunds_after_yes(self, tenant, alex):
         f.OrderFactory(tenant=tenant, customer=alex, number="ORD-1005", status="delivered")  # 113.40
         asked = execute(context(tenant, alex), "process_refund", {"order_number": "ORD-1005", "amount": "40"})
