@@ -49,6 +49,8 @@ QUESTION = re.compile(r"\?|^(how|what|when|can|could|do|does|is|are|which|why)\b
 ALL_ORDERS = re.compile(r"\borders\b|\ball (of )?my\b|\bwhat (have|did) i (order|buy|bought)", re.IGNORECASE)
 ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "last": -1}
 ORDINAL = re.compile(r"\bthe (first|1st|second|2nd|third|3rd|last)( one| option)?\b", re.I)
+RECENT = re.compile(r"\b(most recent|latest|newest|recent one|last (order|purchase) I (made|placed))\b", re.I)
+OLDEST = re.compile(r"\b(oldest|older one|earliest|first (order|purchase) I (made|placed))\b", re.I)
 CHEAPER = re.compile(
     r"\b(cheaper|less expensive|lower price|more affordable|budget (one|option)|something cheaper)\b", re.I
 )
@@ -166,6 +168,9 @@ def offline_reply(turn: Turn) -> str:
         return _order_flow(turn, offered["intent"], extract(tenant=turn.tenant, text=turn.text))
     if is_explicit_yes(last) and not context.pending_action and not turn.state.get("awaiting"):
         return "Okay! What would you like me to do next?"
+    if turn.state.get("awaiting") and NO.match(last):
+        turn.state.pop("awaiting")  # "never mind" to "which order?"
+        return "No problem. Is there anything else I can help you with?"
     entities = extract(tenant=turn.tenant, text=turn.text)
     intent = _intent(turn, entities)
     if intent == "greeting" and GREETING_WORD.search(last) and not (entities.order_numbers or entities.product):
@@ -236,10 +241,12 @@ def _asked_elsewhere(turn: Turn) -> tuple[str, str] | None:
 
 def _intent(turn: Turn, entities: Entities) -> str:
     awaiting = turn.state.get("awaiting") or {}
-    supplies_slot = (
-        entities.order_numbers or entities.emails or entities.my_order or entities.product
-        or (awaiting.get("choices") and (entities.status_word or entities.category))
-    )  # fmt: skip
+    picks = bool(awaiting.get("choices")) and bool(
+        entities.status_word or entities.category or _place_in_list(turn.text) is not None
+    )
+    if picks and len(turn.text.split()) <= 6:
+        return awaiting["intent"]  # "the most recent one", "the shipped one": an answer, not a request
+    supplies_slot = entities.order_numbers or entities.emails or entities.my_order or entities.product or picks
     triage = turn.triage
     if awaiting and supplies_slot:
         confident_elsewhere = (
@@ -333,6 +340,11 @@ def _order_flow(turn: Turn, intent: str, entities: Entities) -> str:
         number = next(n for n, status in choices.items() if status == entities.status_word)  # "the pending one"
     if number is None and choices:
         number = _pick_by_items(turn, awaiting.get("items") or {}, entities)  # "the gpu one"
+    if number is None and choices and _place_in_list(turn.text) is not None:
+        listed = awaiting.get("listed") or sorted(choices)  # as shown, newest first (jsonb keeps no key order)
+        place = _place_in_list(turn.text)
+        if -len(listed) <= place < len(listed):
+            number = listed[place]  # "the most recent one", "the second one"
     if number is None and not entities.my_order and not awaiting and intent in ACTIONS:
         if REFERS_TO_ORDER.search(turn.text):
             # "Cancel it", "can I return it?", after talking about an order: that order.
@@ -419,12 +431,23 @@ def _order_flow(turn: Turn, intent: str, entities: Entities) -> str:
     return _said(turn, result)
 
 
+def _place_in_list(text: str) -> int | None:
+    """Which item of a list shown newest first: "the first/second/last one", "the most recent"."""
+    if RECENT.search(text):
+        return 0
+    if OLDEST.search(text):
+        return -1
+    match = ORDINAL.search(text)
+    return ORDINALS[match.group(1).lower()] if match else None
+
+
 def _offer_choices(turn: Turn, intent: str, orders: list[dict]) -> None:
     """Remember the orders put to the shopper, so "the shipped one" or "the GPU one" picks one."""
     turn.state["awaiting"] = {
         "intent": intent,
         "order_number": "",
         "choices": {o["number"]: o["status"] for o in orders},
+        "listed": [o["number"] for o in orders],
         "items": {o["number"]: [i["sku"] for i in o["items"]] for o in orders},
     }
 

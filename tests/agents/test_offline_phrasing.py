@@ -136,3 +136,19 @@ def test_where_is_my_product_finds_the_order_holding_it(macrocenter):
     assert result["tool_calls"][-1]["arguments"] == {"order_number": "ORD-1003"}
     gpu = say(macrocenter, ALEX, "when will my graphics card arrive?")  # ORD-1001, delivered
     assert gpu["tool_calls"][-1]["arguments"] == {"order_number": "ORD-1001"} and "delivered" in gpu["reply"]
+
+
+def test_which_order_is_answered_by_its_place_in_the_list_or_dropped(macrocenter):
+    asked = say(macrocenter, ALEX, "I want a refund")
+    assert asked["reply"].index("ORD-1002") < asked["reply"].index("ORD-1026")  # newest first
+    latest = say(macrocenter, ALEX, "the most recent one")
+    assert latest["tool_calls"][-1]["arguments"]["order_number"] == "ORD-1002"
+    say(macrocenter, ALEX, "no")
+    say(macrocenter, ALEX, "I want a refund")
+    last = say(macrocenter, ALEX, "the last one")
+    assert last["tool_calls"][-1]["arguments"]["order_number"] == "ORD-1026"
+    say(macrocenter, ALEX, "no")
+    say(macrocenter, ALEX, "I want a refund")
+    dropped = say(macrocenter, ALEX, "never mind")
+    assert tools(dropped) == [] and "anything else" in dropped["reply"]
+    assert "Which order" not in say(macrocenter, ALEX, "thanks")["reply"]
