@@ -89,6 +89,31 @@ def refund_check(*, order: Order, amount: Decimal | None) -> Decimal:
     return amount
 
 
+def refund_review_reason(
+    *, tenant: Tenant, order: Order, amount: Decimal, review_above: Decimal | None = None, by_staff: bool = False
+) -> str | None:
+    """Why this refund must wait for a person, or None when it may go through at once.
+
+    The store's limit counts what the order has already had refunded, so several small refunds
+    cannot add up past it unreviewed; and a delivered order past the return window (no return
+    to check in) is a judgement for a person. Staff are that person: only the limit applies."""
+    limit = (
+        tenant.refund_review_threshold if review_above is None else min(review_above, tenant.refund_review_threshold)
+    )
+    if amount > limit:
+        return f"Above the store's {tenant.refund_review_threshold} {order.currency} limit."
+    if by_staff:
+        return None
+    already = refunded_total(order=order)
+    if already + amount > limit:
+        return f"With {already} {order.currency} already refunded, the order's refunds pass the store's limit."
+    if order.status == Order.Status.DELIVERED and order.delivered_at is not None:
+        days = (timezone.now() - order.delivered_at).days
+        if days > tenant.return_window_days:
+            return f"Delivered {days} days ago, past the {tenant.return_window_days}-day return window."
+    return None
+
+
 @transaction.atomic
 def refund_request(
     *,
@@ -111,10 +136,9 @@ def refund_request(
     if existing is not None:
         return existing
     amount = refund_check(order=order, amount=amount)
-    limit = (
-        tenant.refund_review_threshold if review_above is None else min(review_above, tenant.refund_review_threshold)
-    )
-    needs_review = amount > limit
+    needs_review = refund_review_reason(
+        tenant=tenant, order=order, amount=amount, review_above=review_above, by_staff=requested_by == "staff"
+    ) is not None  # fmt: skip
     refund = Refund.objects.create(
         tenant=tenant,
         order=order,
@@ -133,7 +157,7 @@ def refund_request(
         tenant=tenant,
         verb="refund.pending_review" if needs_review else "refund.processed",
         target=refund,
-        data={"order": order.number, "amount": str(amount), "limit": str(limit)},
+        data={"order": order.number, "amount": str(amount), "limit": str(tenant.refund_review_threshold)},
         **_actor(actor_user, requested_by),
     )
     return refund

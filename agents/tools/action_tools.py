@@ -104,6 +104,13 @@ class ProcessRefund(Tool):
             return _ask(self.name, args, f"I will refund {amount} {order.currency} for order {order.number}.")
         profile_limit = context.profile.refund_auto_approve_limit if context.profile else None
         key = f"{context.turn_key}:refund:{order.number}:{amount}"
+        # Why it would wait for a person, worked out before the refund joins the order's total.
+        why = (
+            order_services.refund_review_reason(
+                tenant=context.tenant, order=order, amount=amount, review_above=profile_limit
+            )
+            or f"Above the store's {context.tenant.refund_review_threshold} {order.currency} limit."
+        )
         try:
             refund = order_services.refund_request(
                 tenant=context.tenant, order=order, amount=amount, reason=arguments.reason or "requested in chat",
@@ -115,15 +122,15 @@ class ProcessRefund(Tool):
             review_request_create(
                 tenant=context.tenant, action=self.name, payload={**args, "refund_id": refund.pk},
                 summary=f"Refund {amount} {order.currency} on {order.number}",
-                reason=f"Above the store's {context.tenant.refund_review_threshold} {order.currency} limit.",
+                reason=why,
                 priority="high", category="refund", idempotency_key=key, requested_by="ai agent",
                 conversation=context.conversation,
                 ticket=context.conversation.tickets.order_by("-created_at").first() if context.conversation else None,
             )  # fmt: skip
             return ToolResult(
                 "needs_review",
-                {"message": f"A refund of {amount} {order.currency} for {order.number} is above what I can approve; "
-                            "a member of our team will review it, usually within one business day.",
+                {"message": f"A refund of {amount} {order.currency} for {order.number} needs a member of our team "
+                            "to approve it; they will review it, usually within one business day.",
                  "refund_status": refund.status},
             )  # fmt: skip
         return ToolResult("ok", {"message": f"Refunded {amount} {order.currency} for {order.number}.",

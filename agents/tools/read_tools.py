@@ -1,5 +1,7 @@
 """Tools that only read: orders (the shopper's own), stock, the knowledge base."""
 
+import re
+
 from pydantic import Field
 
 from agents.tools.base import Tool, ToolArguments, ToolContext, ToolResult
@@ -10,6 +12,8 @@ from orders import selectors as order_selectors
 from orders.models import Order, Product
 from supportdesk.errors import NotFound
 
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+NO_MATCH = "I couldn't find an order with that number and email."
 ORDER_NOT_VISIBLE = "I can only share orders placed with the email or phone you are verified with."
 OTHER_EMAIL = " If you placed it with another email address, tell me that address and I'll check."
 
@@ -43,9 +47,20 @@ class LookupOrder(Tool):
     Arguments = LookupOrderArguments
 
     def run(self, context: ToolContext, arguments: LookupOrderArguments) -> ToolResult:
+        email = (arguments.email or "").strip().lower()
+        if arguments.email is not None and not EMAIL.fullmatch(email):
+            # A blank or malformed email proves nothing (and must never match a customer whose
+            # email on file is empty).
+            return ToolResult(
+                "denied", {"message": "That doesn't look like an email address. Which email is on the order?"}
+            )
         try:
             order = order_selectors.order_get_by_number(tenant=context.tenant, number=arguments.order_number)
         except NotFound:
+            if email and not context.verified:
+                # One answer for "no such order" and "not your email": order numbers are
+                # sequential, and a visitor must not learn which exist.
+                return ToolResult("denied", {"message": NO_MATCH})
             return ToolResult("error", {"message": f"No order {arguments.order_number.strip().upper()} was found."})
         if context.verified and context.customer is not None and order.customer_id == context.customer.pk:
             pass
@@ -55,9 +70,8 @@ class LookupOrder(Tool):
             return ToolResult("denied", {"message": ORDER_NOT_VISIBLE + OTHER_EMAIL})
         elif not arguments.email:
             return ToolResult("needs_verification", {"message": "Ask for the email address used for the order."})
-        elif (order.customer.email or "").lower() != arguments.email.strip().lower():
-            # Same answer as a missing order would leak which numbers exist; say what to do instead.
-            return ToolResult("denied", {"message": "That email does not match this order."})
+        elif not order.customer.email or order.customer.email.lower() != email:
+            return ToolResult("denied", {"message": NO_MATCH})
         else:
             context.customer, context.verified = order.customer, True
         return ToolResult("ok", {"order": order_summary(order)})

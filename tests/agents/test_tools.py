@@ -52,6 +52,19 @@ class TestLookupOrder:
         right = execute(context, "lookup_order", {"order_number": "ORD-1002", "email": "ALEX@example.com"})
         assert right.status == "ok" and context.verified and context.customer == shop["alex"]
 
+    def test_a_blank_email_never_matches_a_customer_without_one(self, tenant, shop):
+        texter = f.CustomerFactory(tenant=tenant, email="", phone="+15550001234")
+        f.OrderFactory(tenant=tenant, customer=texter, number="ORD-3000")
+        for blank in (" ", "", "not-an-email"):
+            context = ToolContext(tenant=tenant)
+            result = execute(context, "lookup_order", {"order_number": "ORD-3000", "email": blank})
+            assert result.status == "denied" and "order" not in result.data and not context.verified
+
+    def test_a_visitor_cannot_tell_a_missing_order_from_a_wrong_email(self, tenant, shop):
+        missing = execute(ToolContext(tenant=tenant), "lookup_order", {"order_number": "ORD-9999", "email": "a@b.co"})
+        wrong = execute(ToolContext(tenant=tenant), "lookup_order", {"order_number": "ORD-1002", "email": "a@b.co"})
+        assert missing.status == wrong.status == "denied" and missing.data == wrong.data
+
     def test_another_tenants_order_does_not_exist_here(self, tenant, other_tenant, shop):
         f.OrderFactory(tenant=other_tenant, number="ORD-7777")
         result = execute(as_alex(tenant, shop), "lookup_order", {"order_number": "ORD-7777"})

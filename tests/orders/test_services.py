@@ -82,7 +82,21 @@ class TestRefund:
         order = big_order(tenant)
         assert refund(tenant, order, D("100"), key="a", review_above=D("50")).status == Refund.Status.PENDING_REVIEW
         assert refund(tenant, order, D("600"), key="b", review_above=D("5000")).status == Refund.Status.PENDING_REVIEW
-        assert refund(tenant, order, D("20"), key="c", review_above=D("50")).status == Refund.Status.PROCESSED
+        fresh = big_order(tenant)
+        assert refund(tenant, fresh, D("20"), key="c", review_above=D("50")).status == Refund.Status.PROCESSED
+
+    def test_small_refunds_adding_up_past_the_limit_wait_for_review(self, tenant):
+        order = big_order(tenant)
+        assert refund(tenant, order, D("450"), key="a").status == Refund.Status.PROCESSED
+        assert refund(tenant, order, D("450"), key="b").status == Refund.Status.PENDING_REVIEW
+        staff = services.refund_request(tenant=tenant, order=order, amount=D("40"), reason="goodwill",
+                                        requested_by="staff", idempotency_key="s")  # fmt: skip
+        assert staff.status == Refund.Status.PROCESSED  # staff are the reviewers; only the limit applies to them
+
+    def test_a_delivered_order_past_the_return_window_waits_for_review(self, tenant):
+        late = big_order(tenant, delivered_at=timezone.now() - timedelta(days=tenant.return_window_days + 5))
+        assert refund(tenant, late, D("30"), key="a").status == Refund.Status.PENDING_REVIEW
+        assert "return window" in services.refund_review_reason(tenant=tenant, order=late, amount=D("30"))
 
     def test_the_same_request_twice_refunds_once(self, tenant):
         order = f.OrderFactory(tenant=tenant, status="delivered")
