@@ -51,6 +51,9 @@ ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "
 ORDINAL = re.compile(r"\bthe (first|1st|second|2nd|third|3rd|last)( one| option)?\b", re.I)
 RECENT = re.compile(r"\b(most recent|latest|newest|recent one|last (order|purchase) I (made|placed))\b", re.I)
 OLDEST = re.compile(r"\b(oldest|older one|earliest|first (order|purchase) I (made|placed))\b", re.I)
+PART = re.compile(
+    r"\b(half|part(ial(ly)?)?|some of|portion|just (the|for|one)|only (the|for|one))\b|\d\s*%|percent", re.I
+)
 CHEAPER = re.compile(
     r"\b(cheaper|less expensive|lower price|more affordable|budget (one|option)|something cheaper)\b", re.I
 )
@@ -168,8 +171,8 @@ def offline_reply(turn: Turn) -> str:
         return _order_flow(turn, offered["intent"], extract(tenant=turn.tenant, text=turn.text))
     if is_explicit_yes(last) and not context.pending_action and not turn.state.get("awaiting"):
         return "Okay! What would you like me to do next?"
-    if turn.state.get("awaiting") and NO.match(last):
-        turn.state.pop("awaiting")  # "never mind" to "which order?"
+    if NO.match(last) and len(last.split()) <= 3:
+        turn.state.pop("awaiting", None)  # "never mind" to "which order?", or "no" to nothing at all
         return "No problem. Is there anything else I can help you with?"
     entities = extract(tenant=turn.tenant, text=turn.text)
     intent = _intent(turn, entities)
@@ -246,16 +249,20 @@ def _intent(turn: Turn, entities: Entities) -> str:
     )
     if picks and len(turn.text.split()) <= 6:
         return awaiting["intent"]  # "the most recent one", "the shipped one": an answer, not a request
-    supplies_slot = entities.order_numbers or entities.emails or entities.my_order or entities.product or picks
+    supplies_slot = (
+        entities.order_numbers or entities.emails or entities.my_order or entities.product or picks
+        or (awaiting.get("intent") == "refund_request" and entities.amount is not None)
+    )  # fmt: skip
     triage = turn.triage
-    if awaiting and supplies_slot:
+    verbs = [intent for intent, verb in ORDER_VERBS if verb.search(turn.text)]
+    if awaiting and supplies_slot and not (verbs and awaiting["intent"] not in verbs):
+        # (A new action in the shopper's own words, "my money back for ORD-1017", is a new request.)
         confident_elsewhere = (
             triage is not None and not triage.clarification_needed and triage.category != awaiting["intent"]
             and triage.confidence >= 0.75 and triage.category not in ("order_status", "greeting")
         )  # fmt: skip
         if not confident_elsewhere:
             return awaiting["intent"]
-    verbs = [intent for intent, verb in ORDER_VERBS if verb.search(turn.text)]
     if not verbs and (entities.product or entities.category) and WHERE_IS_MINE.search(turn.text):
         return "order_status"  # "where's my grinder?": the order it is in, not grinding advice
     if triage is not None and not triage.clarification_needed:
@@ -420,6 +427,11 @@ def _order_flow(turn: Turn, intent: str, entities: Entities) -> str:
             turn.state["awaiting"] = {"intent": intent, "order_number": number}
         return order_status_text(result.data["order"]) if result.ok else _said(turn, result)
     arguments = {"order_number": number}
+    if intent == "refund_request" and entities.amount is None and PART.search(turn.text):
+        # "Refund half", "10%", "just the RAM": not the whole order; never guess the amount.
+        return _ask_for(
+            turn, intent, number, f"How much would you like refunded for {number}? Please give the amount, e.g. $40."
+        )
     if intent == "refund_request":
         if entities.amount is not None:
             arguments["amount"] = str(entities.amount)

@@ -67,6 +67,12 @@ class CancelOrder(Tool):
             if order.status == "shipped":
                 message += f" Once it arrives, you can return it within {days} days of delivery; I can make the label."
             elif order.status == "delivered":
+                try:  # offer a label only where one can be had
+                    order_services.return_label_check(tenant=context.tenant, order=order)
+                except ApplicationError as exc:
+                    return ToolResult(
+                        "error", {"message": f"{message} {exc.message}{RETURN_ALTERNATIVES.get(exc.code, '')}"}
+                    )
                 message += f" Items can be returned within {days} days of delivery; I can make a return label."
                 return ToolResult("error", {"message": message, "suggest": "create_return_label"})
             return ToolResult("error", {"message": message})

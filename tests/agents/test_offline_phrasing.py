@@ -4,7 +4,7 @@ answering a question, a vague plea for help."""
 
 from agents.engine.converse import converse, customer_for_contact
 from agents.triage import triage
-from conversations.models import Ticket
+from conversations.models import Customer, Ticket
 
 ALEX, SOFIA = "alex.morgan@example.com", "sofia.rossi@example.com"
 
@@ -152,3 +152,28 @@ def test_which_order_is_answered_by_its_place_in_the_list_or_dropped(macrocenter
     dropped = say(macrocenter, ALEX, "never mind")
     assert tools(dropped) == [] and "anything else" in dropped["reply"]
     assert "Which order" not in say(macrocenter, ALEX, "thanks")["reply"]
+
+
+def test_a_new_action_in_the_shoppers_words_is_not_taken_for_the_old_question(macrocenter):
+    visitor = Customer.objects.create(tenant=macrocenter)
+    converse(tenant=macrocenter, customer=visitor, text="where is ORD-1004?", verified=False)  # asks for the email
+    refund = converse(tenant=macrocenter, customer=visitor, text="actually I'd like my money back for ORD-1017",
+                      verified=False)  # fmt: skip
+    assert "ORD-1017" in refund["reply"] and "ORD-1004" not in refund["reply"]
+
+
+def test_a_partial_refund_asks_how_much_instead_of_proposing_all_of_it(macrocenter):
+    asked = say(macrocenter, ALEX, "please refund half of ORD-1002")
+    assert "process_refund" not in tools(asked) and "How much" in asked["reply"]
+    amount = say(macrocenter, ALEX, "$40")
+    assert amount["tool_calls"][-1]["tool"] == "process_refund"
+    assert amount["tool_calls"][-1]["arguments"]["amount"] == "40"
+    assert amount["tool_calls"][-1]["status"] == "needs_confirmation"
+
+
+def test_no_to_nothing_and_a_refused_cancel_offers_only_what_can_be_had(macrocenter):
+    plain = say(macrocenter, SOFIA, "no")
+    assert tools(plain) == [] and "anything else" in plain["reply"]
+    old = say(macrocenter, "daniel.kim@example.com", "please cancel ORD-1017")  # delivered weeks ago
+    assert "can no longer be cancelled" in old["reply"] and "I can make a return label" not in old["reply"]
+    assert "return window" in old["reply"]
