@@ -368,11 +368,15 @@ def _order_flow(turn: Turn, intent: str, entities: Entities) -> str:
         # A verified shopper naming an order and an email: perhaps an order under another
         # address of theirs. The tool decides; a match proves it, as for a visitor.
         result = turn.recorder.tool(context, "lookup_order", {"order_number": number, "email": email})
+        if result.data.get("code") == "too_many_attempts":
+            return _locked_out(turn, result)
         if result.status == "denied":
             return _ask_for(turn, intent, number, result.data["message"])
     if not context.verified:
         if number and email:
             result = turn.recorder.tool(context, "lookup_order", {"order_number": number, "email": email})
+            if result.data.get("code") == "too_many_attempts":
+                return _locked_out(turn, result)
             if result.status != "ok":
                 return _ask_for(
                     turn, intent, None, result.data["message"] + " Could you check the order number and email?"
@@ -451,6 +455,13 @@ def _place_in_list(text: str) -> int | None:
         return -1
     match = ORDINAL.search(text)
     return ORDINALS[match.group(1).lower()] if match else None
+
+
+def _locked_out(turn: Turn, result: ToolResult) -> str:
+    """Too many order number and email pairs that did not match: a person checks who this is."""
+    turn.state.pop("awaiting", None)
+    escalated = _escalate(turn, "Many order number and email pairs that did not match.", priority="high")
+    return result.data["message"] if turn.escalated else escalated
 
 
 def _offer_choices(turn: Turn, intent: str, orders: list[dict]) -> None:

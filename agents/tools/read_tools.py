@@ -41,12 +41,30 @@ class LookupOrderArguments(ToolArguments):
     email: str | None = Field(default=None, max_length=254, description="Only for a shopper not yet verified.")
 
 
+MAX_FAILED_PROOFS = 5  # per conversation: order number and email pairs that did not match
+TOO_MANY = (
+    "For your security I can't check more order numbers and emails in this chat. "
+    "A member of our team will help you here."
+)
+
+
+def _failed_proofs(context: ToolContext) -> int:
+    if context.conversation is None:
+        return 0
+    from agents.models import ToolCall  # the record of this conversation's earlier attempts
+
+    return ToolCall.objects.filter(run__conversation=context.conversation, tool="lookup_order", status="denied").count()
+
+
 class LookupOrder(Tool):
     name = "lookup_order"
     description = "Status, items, tracking and dates of one of the shopper's orders."
     Arguments = LookupOrderArguments
 
     def run(self, context: ToolContext, arguments: LookupOrderArguments) -> ToolResult:
+        if arguments.email is not None and _failed_proofs(context) >= MAX_FAILED_PROOFS:
+            # Guessing order numbers and emails until one fits: a person takes it from here.
+            return ToolResult("denied", {"message": TOO_MANY, "code": "too_many_attempts"})
         email = (arguments.email or "").strip().lower()
         if arguments.email is not None and not EMAIL.fullmatch(email):
             # A blank or malformed email proves nothing (and must never match a customer whose

@@ -4,7 +4,7 @@ answering a question, a vague plea for help."""
 
 from agents.engine.converse import converse, customer_for_contact
 from agents.triage import triage
-from conversations.models import Customer, Ticket
+from conversations.models import Conversation, Customer, Ticket
 
 ALEX, SOFIA = "alex.morgan@example.com", "sofia.rossi@example.com"
 
@@ -177,3 +177,14 @@ def test_no_to_nothing_and_a_refused_cancel_offers_only_what_can_be_had(macrocen
     old = say(macrocenter, "daniel.kim@example.com", "please cancel ORD-1017")  # delivered weeks ago
     assert "can no longer be cancelled" in old["reply"] and "I can make a return label" not in old["reply"]
     assert "return window" in old["reply"]
+
+
+def test_guessing_emails_for_an_order_ends_with_a_person(macrocenter):
+    visitor = Customer.objects.create(tenant=macrocenter)
+    for n in range(5):
+        wrong = converse(tenant=macrocenter, customer=visitor, text=f"ORD-1017 guess{n}@example.com", verified=False)
+        assert "couldn't find an order" in wrong["reply"]
+    locked = converse(tenant=macrocenter, customer=visitor, text="ORD-1017 daniel.kim@example.com", verified=False)
+    assert "1119.81" not in locked["reply"] and "can't check more" in locked["reply"]
+    assert "escalate_to_human" in tools(locked)
+    assert not Conversation.objects.get(pk=locked["conversation_id"]).customer_verified
