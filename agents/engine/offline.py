@@ -444,6 +444,9 @@ def _order_flow(turn: Turn, intent: str, entities: Entities) -> str:
     if result.data.get("suggest") in OFFERS:
         # The tool said no and named what the shopper can do instead: a "yes" next does that.
         turn.state["offered"] = {"intent": OFFERS[result.data["suggest"]], "order_number": number}
+    others = [n for n in entities.order_numbers if n != number]
+    if others:  # one action at a time, and the rest not forgotten in silence
+        return f"{_said(turn, result)}\n\nOne order at a time: ask me about {', '.join(others)} after this."
     return _said(turn, result)
 
 

@@ -188,3 +188,9 @@ def test_guessing_emails_for_an_order_ends_with_a_person(macrocenter):
     assert "1119.81" not in locked["reply"] and "can't check more" in locked["reply"]
     assert "escalate_to_human" in tools(locked)
     assert not Conversation.objects.get(pk=locked["conversation_id"]).customer_verified
+
+
+def test_two_orders_in_one_request_are_taken_one_at_a_time_and_said_so(macrocenter):
+    result = say(macrocenter, ALEX, "please cancel ORD-1003 and ORD-1002")
+    assert [c["tool"] for c in result["tool_calls"]] == ["cancel_order"]
+    assert "ORD-1003" in result["reply"] and "ask me about ORD-1002 after this" in result["reply"]
