@@ -18,6 +18,9 @@ AMOUNT = re.compile(
     r"(?:[$€£]\s?(\d[\d,]*(?:\.\d{1,2})?))|(?:\b(\d[\d,]*(?:\.\d{1,2})?)\s?(?:dollars|usd|bucks|eur|euros?)\b)",
     re.IGNORECASE,
 )
+REFUND_AMOUNT = re.compile(
+    r"\brefund(?:\s+me)?(?:\s+(?:of|just|only))?\s+(\d{1,3}(?:\.\d{1,2})?)(?![\d.,%])(?!\s*(?:%|percent))", re.I
+)
 BUDGET = re.compile(r"\b(under|below|less than|max(?:imum)?|up to|budget(?: of| is)?|no more than)\b", re.IGNORECASE)
 LATEST = re.compile(r"\b(my|the)\s+(last|latest|recent|most recent|newest)\s+(order|purchase|package|parcel)\b", re.I)
 MY_ORDER = re.compile(r"\b(my|the)\s+(order|package|parcel|purchase|stuff|delivery)\b(?!\s*(#|number|no\b))", re.I)
@@ -134,6 +137,12 @@ def extract(*, tenant: Tenant, text: str) -> Entities:
             found.max_price = value
         elif found.amount is None:
             found.amount = value
+    if found.amount is None:
+        # "refund 40 for ORD-1017": a small plain number right after "refund" is the amount (a
+        # four-digit one could be an order number, so it is not guessed at).
+        plain = REFUND_AMOUNT.search(text)
+        if plain:
+            found.amount = _decimal(plain.group(1))
     found.latest_order = bool(LATEST.search(text)) and not found.order_numbers
     found.my_order = found.latest_order or (bool(MY_ORDER.search(text)) and not found.order_numbers)
     found.status_word = next((w for w in STATUS_WORDS if re.search(rf"\b{w}\b", text, re.IGNORECASE)), None)

@@ -194,3 +194,10 @@ def test_two_orders_in_one_request_are_taken_one_at_a_time_and_said_so(macrocent
     result = say(macrocenter, ALEX, "please cancel ORD-1003 and ORD-1002")
     assert [c["tool"] for c in result["tool_calls"]] == ["cancel_order"]
     assert "ORD-1003" in result["reply"] and "ask me about ORD-1002 after this" in result["reply"]
+
+
+def test_a_plain_amount_after_refund_is_the_amount(macrocenter):
+    result = say(macrocenter, ALEX, "refund 40 for ORD-1002")
+    assert result["tool_calls"][-1]["arguments"]["amount"] == "40"
+    whole = say(macrocenter, SOFIA, "refund 1006")  # could be an order number: not taken as an amount
+    assert all(c["arguments"].get("amount") != "1006" for c in whole["tool_calls"])
