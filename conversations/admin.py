@@ -13,8 +13,13 @@ SUPPORT_ROLES = MANAGERS | {Membership.Role.AGENT}
 class CustomerAdmin(TenantScopedAdmin):
     edit_roles = SUPPORT_ROLES
     list_display = ["name", "email", "phone", "external_id", "created_at", "tenant"]
-    list_filter = ["created_at", ("email", admin.EmptyFieldListFilter), ("phone", admin.EmptyFieldListFilter)]
+    list_filter = [
+        "created_at", ("email", admin.EmptyFieldListFilter), ("phone", admin.EmptyFieldListFilter),
+        ("merged_into", admin.EmptyFieldListFilter),
+    ]  # fmt: skip
     search_fields = ["name", "email", "phone", "external_id"]
+    # Set by proof of identity (conversations.services.customers_link), never by hand.
+    readonly_fields = ["merged_into"]
 
 
 class MessageInline(ReadOnlyInline):

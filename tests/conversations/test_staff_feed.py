@@ -177,3 +177,19 @@ def test_the_admin_leads_staff_to_the_live_page(two_stores, client):
     assert f'href="/staff/conversations/{own.conversation_id}/"'.encode() in listing.content
     change = client.get(f"/admin/conversations/conversation/{own.conversation_id}/change/")
     assert b"View on site" in change.content
+
+
+def test_a_linked_customer_shows_whom_it_became_and_staff_cannot_rewire_it(two_stores, client):
+    from conversations.services import customers_link
+    from tests.factories import CustomerFactory
+
+    mine, _, _ = two_stores
+    staff = UserFactory(staff=True)
+    MembershipFactory(user=staff, tenant=mine)
+    kim = CustomerFactory(tenant=mine, email="kim@example.com", name="Kim")
+    visitor = CustomerFactory(tenant=mine, email="", phone="")
+    customers_link(keep=kim, merge=visitor)
+    client.force_login(staff)
+    page = client.get(f"/admin/conversations/customer/{visitor.pk}/change/")
+    assert page.status_code == 200 and b"Kim" in page.content
+    assert b'name="merged_into"' not in page.content
