@@ -2,21 +2,18 @@
 tests and the overhead benchmark run. The same code path as the worker: ``message_receive``
 commits the message, ``turn_run`` answers it."""
 
-import re
-
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from agents.engine.turn import turn_run
 from agents.models import ToolCall
 from conversations import services as conversation_services
+from conversations.channels.sms import E164
 from conversations.models import Conversation, Customer
 from conversations.selectors import phone_normalise
 from hitl.models import ReviewRequest
 from supportdesk.errors import ApplicationError
 from tenants.models import Tenant
-
-PHONE = re.compile(r"^\+\d{7,15}$")
 
 
 def customer_for_contact(*, tenant: Tenant, contact: str) -> Customer:
@@ -30,7 +27,7 @@ def customer_for_contact(*, tenant: Tenant, contact: str) -> Customer:
             raise ApplicationError(f"{contact!r} is not an email address.", code="invalid_contact") from None
         return conversation_services.customer_resolve(tenant=tenant, email=contact)
     phone = phone_normalise(contact)
-    if not PHONE.match(phone):
+    if not E164.match(phone):
         raise ApplicationError(
             f"{contact!r} is neither an email address nor a phone number with its country code (+1 415 555 0123).",
             code="invalid_contact",

@@ -84,17 +84,6 @@ def store(server):
     return server
 
 
-@pytest.fixture
-def browser():
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
-
-
 def test_a_shopper_asks_about_an_order_and_staff_watch_it_live(store, browser, fake_openai):
     from supportdesk.demo import DEMO_PASSWORD
 

@@ -79,17 +79,6 @@ class FakeServer:
         return [f for f in self.received if f["type"] == kind]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
-
-
 @pytest.fixture
 def store(browser):
     """open(viewport) -> (page, fake server): the store page with the widget on it."""
