@@ -38,3 +38,29 @@ def is_explicit_yes(text: str) -> bool:
     if not cleaned or len(cleaned.split()) > MAX_WORDS or NOT_YES.search(cleaned):
         return False
     return bool(YES.match(cleaned) or WEAK_YES.match(cleaned))
+
+
+ASK = "Shall I go ahead? Please reply yes to confirm."
+# What in a model's sentence could make the shopper think they are saying yes to something
+# else: a question, a figure (an amount, an order number), an invitation to confirm.
+SOLICITS = re.compile(r"\?|\d|\b(confirm|reply|say|yes|shall|should|want me|would you like|go ahead|okay)\b", re.I)
+SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+def confirmation_question(pending: dict) -> str:
+    """The question a yes answers, written from the pending action (its summary names the
+    action, the order and the amount), never from the model's words."""
+    return f"{pending['summary']} {ASK}"
+
+
+def confirmation_reply(text: str, pending: dict, *, trusted: bool) -> str:
+    """The reply that asks the shopper to confirm ``pending``. Trusted text (the offline agent's,
+    written from the same pending action) is kept when it already asks; a model's text keeps
+    only its sentences that ask nothing and name no figure, and the question is code's."""
+    question = confirmation_question(pending)
+    if trusted and (question in text or "reply yes" in text.lower()):
+        return text
+    if trusted:
+        return f"{text}\n\n{question}".strip()
+    kept = [s.strip() for s in SENTENCE.split(text or "") if s.strip() and not SOLICITS.search(s)]
+    return " ".join([*kept, question])

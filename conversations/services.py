@@ -340,9 +340,10 @@ def ticket_triage_save(
     return ticket
 
 
-def followup_send(*, conversation: Conversation, channel: str, body: str) -> Message:
+def followup_send(*, conversation: Conversation, channel: str, body: str, subject: str | None = None) -> Message:
     """Answer the shopper on another channel (email or SMS): the message joins their open
-    conversation there (or a new one) and is delivered after commit."""
+    conversation there (or a new one, named ``subject``, by default this one's) and is
+    delivered after commit."""
     customer = conversation.customer
     address = {Channel.EMAIL: customer.email, Channel.SMS: customer.phone}.get(channel)
     if address is None:
@@ -357,6 +358,7 @@ def followup_send(*, conversation: Conversation, channel: str, body: str) -> Mes
             .order_by("-last_message_at", "-id")
             .first()
         ) or Conversation.objects.create(
-            tenant_id=conversation.tenant_id, customer=customer, channel=channel, subject=conversation.subject,
+            tenant_id=conversation.tenant_id, customer=customer, channel=channel,
+            subject=(conversation.subject if subject is None else subject)[:120],
         )  # fmt: skip
         return message_reply_create(conversation=target, body=text, metadata={"followup_of": conversation.pk})

@@ -8,7 +8,7 @@ from django.utils.html import format_html
 
 from tenants import selectors, services
 from tenants.admin_base import MANAGERS, ReadOnlyAdmin, TenantScopedAdmin, tenant_ids_for_request
-from tenants.models import ApiKey, AuditEvent, Membership, Tenant, WidgetKey
+from tenants.models import ApiKey, AuditEvent, Membership, Tenant, UsageDay, WidgetKey
 
 
 @admin.register(Tenant)
@@ -50,7 +50,17 @@ class TenantAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # Only the installation's operators change a store's plan or identity.
-        return [] if request.user.is_superuser else ["slug", "tier", "active"]
+        shown = ["ai_usage_today"]
+        return shown if request.user.is_superuser else ["slug", "tier", "active", *shown]
+
+    @admin.display(description="AI usage today (UTC)")
+    def ai_usage_today(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        tokens, cost = selectors.usage_today(tenant=obj)
+        token_budget = f" of {obj.llm_daily_token_budget:,}" if obj.llm_daily_token_budget is not None else ""
+        cost_budget = f" of ${obj.llm_daily_cost_budget}" if obj.llm_daily_cost_budget is not None else ""
+        return f"{tokens:,} tokens{token_budget}; ${cost:.4f}{cost_budget}"
 
 
 @admin.register(Membership)
@@ -139,6 +149,17 @@ class WidgetKeyAdmin(TenantScopedAdmin):
             tenant=obj.tenant, name=obj.name, allowed_origins=list(obj.allowed_origins), created_by=request.user
         )
         obj.pk, obj.public_key, obj.secret = created.pk, created.public_key, created.secret
+
+
+@admin.register(UsageDay)
+class UsageDayAdmin(ReadOnlyAdmin):
+    """What each store's AI used per day (UTC), against the budgets on the store's page."""
+
+    list_display = ["day", "tenant", "llm_tokens", "llm_cost", "turns"]
+    list_filter = ["day"]
+    search_fields = ["tenant__name", "tenant__slug"]
+    date_hierarchy = "day"
+    list_select_related = ["tenant"]
 
 
 @admin.register(AuditEvent)

@@ -72,6 +72,15 @@ class Tenant(models.Model):
     twilio_auth_token = models.CharField(
         max_length=64, blank=True, help_text="Signs Twilio's webhooks to this store and authorises sending."
     )
+    # What the store's AI may spend on LLMs per day (UTC); past either, the offline agent answers
+    # until the day ends. Blank: no limit.
+    llm_daily_token_budget = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="LLM tokens (in + out) the AI may use per day. Blank: no limit."
+    )
+    llm_daily_cost_budget = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))],
+        help_text="LLM spend (US dollars, by the price table) per day. Blank: no limit.",
+    )  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -101,6 +110,22 @@ class TenantScopedModel(models.Model):
 
     class Meta:
         abstract = True
+
+
+class UsageDay(TenantScopedModel):
+    """What a store's AI used on one day (UTC): the budget check reads one row."""
+
+    day = models.DateField()
+    llm_tokens = models.PositiveBigIntegerField(default=0)
+    llm_cost = models.DecimalField(max_digits=14, decimal_places=6, default=Decimal("0"))
+    turns = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [models.UniqueConstraint(fields=["tenant", "day"], name="usage_day_unique_per_tenant")]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.llm_tokens} tokens"
 
 
 class Membership(TenantScopedModel):

@@ -1,16 +1,18 @@
-"""Writes about tenants: API keys, widget keys and the audit log."""
+"""Writes about tenants: API keys, widget keys, the audit log and usage."""
 
 import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import models, transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from supportdesk.errors import ApplicationError, PermissionDenied
-from tenants.models import ApiKey, AuditEvent, Tenant, WidgetKey
+from tenants.models import ApiKey, AuditEvent, Tenant, UsageDay, WidgetKey
+from tenants.selectors import usage_day
 
 API_KEY_PREFIX = "sd_"
 
@@ -134,3 +136,15 @@ def widget_key_create(
         data={"allowed_origins": allowed_origins},
     )
     return widget_key
+
+
+def usage_record(*, tenant: Tenant, tokens: int, cost: Decimal) -> None:
+    """Add one agent turn's LLM use to the store's day. One upsert: concurrent turns add up."""
+    table = UsageDay._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""INSERT INTO {table} (tenant_id, day, llm_tokens, llm_cost, turns) VALUES (%s, %s, %s, %s, 1)
+                ON CONFLICT (tenant_id, day) DO UPDATE SET llm_tokens = {table}.llm_tokens + EXCLUDED.llm_tokens,
+                    llm_cost = {table}.llm_cost + EXCLUDED.llm_cost, turns = {table}.turns + 1""",
+            [tenant.pk, usage_day(), tokens, cost],
+        )

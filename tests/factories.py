@@ -12,6 +12,7 @@ Passing both a tenant and a parent from another tenant still builds exactly that
 tenant isolation need such rows on purpose.
 """
 
+import datetime
 import hashlib
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -27,7 +28,7 @@ from conversations.models import Channel, Conversation, Customer, Message, Ticke
 from hitl.models import EscalationPolicy, Priority, ReviewRequest
 from knowledge.models import Article, ArticleVersion, Chunk, LexemeCount
 from orders.models import Inventory, Order, OrderItem, Product, Refund, ReturnLabel
-from tenants.models import ApiKey, AuditEvent, Membership, Tenant, WidgetKey
+from tenants.models import ApiKey, AuditEvent, Membership, Tenant, UsageDay, WidgetKey
 
 # --------------------------------------------------------------------------- tenants
 
@@ -122,6 +123,16 @@ class WidgetKeyFactory(TenantOwnedFactory):
     public_key = factory.Sequence(lambda n: f"pk_test_{n:012d}")
     secret = factory.Sequence(lambda n: hashlib.sha256(f"widget-secret-{n}".encode()).hexdigest())
     allowed_origins = factory.LazyFunction(lambda: ["https://shop.example.com"])
+
+
+class UsageDayFactory(TenantOwnedFactory):
+    class Meta:
+        model = UsageDay
+
+    day = factory.Sequence(lambda n: datetime.date(2026, 1, 1) + datetime.timedelta(days=n))
+    llm_tokens = 1200
+    llm_cost = Decimal("0.0042")
+    turns = 3
 
 
 class AuditEventFactory(TenantOwnedFactory):

@@ -4,6 +4,8 @@ answers in words or runs out of steps. A supervisor may consult specialists as t
 import json
 from collections.abc import Callable
 
+from django.conf import settings
+
 from agents.engine.context import Turn, llm_messages
 from agents.models import AgentProfile
 from agents.providers import router
@@ -58,7 +60,11 @@ def llm_reply(
     try:
         for _ in range(profile.max_steps):
             options = {"on_text": on_text} if on_text is not None and not request else {}
-            response = router.complete(messages=messages, tools=tools or None, model=profile.model or None, **options)
+            turn.recorder.llm_check()  # one budget for every model call of the turn
+            response = router.complete(
+                messages=messages, tools=tools or None, model=profile.model or None,
+                deadline=turn.recorder.budget.deadline if turn.recorder.budget else None, **options,
+            )  # fmt: skip
             turn.recorder.llm(response)
             if not response.tool_calls:
                 return response.content.strip()
@@ -72,8 +78,12 @@ def llm_reply(
                     ],
                 }
             )
-            for call in response.tool_calls:
-                if call.name == ASK_SPECIALIST and specialists:
+            for index, call in enumerate(response.tool_calls):
+                if index >= settings.AGENT_STEP_MAX_TOOL_CALLS:
+                    # A fan-out of calls in one step: the first few run, the model hears why not the rest.
+                    turn.flags.append("tool_fanout_capped")
+                    content = json.dumps({"status": "error", "message": "Too many tool calls in one step; not run."})
+                elif call.name == ASK_SPECIALIST and specialists:
                     content = _consult(turn, specialists, call.arguments)
                 else:
                     result = turn.recorder.tool(turn.context, call.name, call.arguments)

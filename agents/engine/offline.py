@@ -10,7 +10,7 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 
-from agents.confirmation import is_explicit_yes
+from agents.confirmation import confirmation_question, is_explicit_yes
 from agents.engine.context import Turn, history
 from agents.engine.entities import Entities, bare_reference, extract
 from agents.models import Intent
@@ -137,10 +137,9 @@ HANDED_OFF = "I've passed this to our support team; a person will reply here as 
 def offline_reply(turn: Turn) -> str:
     context = turn.context
     last = turn.messages[-1].body.strip()
+    if turn.confirmed is not None:
+        return _said(turn, turn.confirmed)  # the engine did what the yes confirmed
     if context.pending_action:
-        if context.customer_confirmed:
-            pending = context.pending_action
-            return _said(turn, turn.recorder.tool(context, pending["tool"], pending["arguments"]))
         if NO.match(last):
             return "No problem, I won't do that. Is there anything else I can help you with?"
         if HOLD.search(last):
@@ -151,7 +150,7 @@ def offline_reply(turn: Turn) -> str:
         if bare_reference(last) and named == [pending["arguments"].get("order_number")]:
             # "ORD-1011" after "I will create a return label for ORD-1011...": yes, that order.
             turn.state["pending_action"] = pending
-            return f"{pending['summary']} Shall I go ahead? Please reply yes to confirm."
+            return confirmation_question(pending)
     if THANKS.match(last) and len(turn.messages) == 1:
         return "You're welcome! Is there anything else I can help you with?"
     if GREETING_ONLY.match(last) and len(turn.messages) == 1:
@@ -372,6 +371,11 @@ def _order_flow(turn: Turn, intent: str, entities: Entities) -> str:
             return _locked_out(turn, result)
         if result.status == "denied":
             return _ask_for(turn, intent, number, result.data["message"])
+        if result.ok and (intent == "order_status" or result.data.get("not_theirs")):
+            # Someone else's order shown on its email's proof: this conversation stays its own
+            # customer's, so the status is all it gets (tools act for the conversation's customer).
+            turn.state.pop("awaiting", None)
+            return order_status_text(result.data["order"])
     if not context.verified:
         if number and email:
             result = turn.recorder.tool(context, "lookup_order", {"order_number": number, "email": email})

@@ -2,14 +2,21 @@
 its trail), LLM usage summed into the run, and live events for staff and the widget."""
 
 import json
+import logging
 from collections.abc import Callable
 from decimal import Decimal
 
+from agents.engine.budget import TurnBudget
 from agents.models import AgentRun, ToolCall
 from agents.providers.base import LLMResponse
 from agents.providers.pricing import call_cost
 from agents.tools import ToolContext, ToolResult, execute
+from conversations import identity
 from conversations.events import event_publish
+from conversations.models import Customer
+from supportdesk.errors import ApplicationError
+
+logger = logging.getLogger(__name__)
 
 
 def _arguments_as_dict(arguments) -> dict:
@@ -22,9 +29,28 @@ def _arguments_as_dict(arguments) -> dict:
     return parsed if isinstance(parsed, dict) else {"_raw": str(arguments)[:2000]}
 
 
+def _prove(context: ToolContext, proof: dict) -> None:
+    """The shopper proved an order of another record (a visitor, a phone): the conversation is
+    that customer's from now on, through the one service that switches it, which checks the
+    proof again."""
+    customer = Customer.objects.for_tenant(context.tenant).filter(pk=proof["customer_id"]).first()
+    if customer is None or context.conversation is None:
+        return
+    try:
+        identity.conversation_customer_switch(
+            conversation=context.conversation, customer=customer, order_number=proof["order_number"],
+            email=proof["email"],
+        )  # fmt: skip
+    except ApplicationError:
+        logger.warning("a proof did not hold on conversation %s", context.conversation.pk)
+        return
+    context.customer, context.verified = customer, True
+
+
 class TurnRecorder:
-    def __init__(self, run: AgentRun) -> None:
+    def __init__(self, run: AgentRun, budget: TurnBudget | None = None) -> None:
         self.run = run
+        self.budget = budget
         self.calls: list[tuple[str, dict, ToolResult]] = []
         self.tokens_in = 0
         self.tokens_out = 0
@@ -52,7 +78,10 @@ class TurnRecorder:
         event_publish(tenant_id=self.run.tenant_id, conversation_id=self.run.conversation_id, kind=kind, data=data)
 
     def tool(self, context: ToolContext, name: str, arguments) -> ToolResult:
-        result = execute(context, name, arguments)
+        refused = self.budget.tool_refusal(name, self.run.conversation_id) if self.budget is not None else None
+        result = refused or execute(context, name, arguments)
+        if result.proof is not None:
+            _prove(context, result.proof)
         args = _arguments_as_dict(arguments)
         ToolCall.objects.create(
             tenant_id=self.run.tenant_id, run=self.run, tool=name[:64], arguments=args, result=result.data,
@@ -63,10 +92,17 @@ class TurnRecorder:
         return result
 
     def llm(self, response: LLMResponse) -> None:
+        if self.budget is not None:
+            self.budget.llm_calls += 1
         self.tokens_in += response.tokens_in
         self.tokens_out += response.tokens_out
         self.cost += call_cost(model=response.model, tokens_in=response.tokens_in, tokens_out=response.tokens_out)
         self.run.provider, self.run.model = response.provider, response.model
+
+    def llm_check(self) -> None:
+        """Raise BudgetExhausted when the turn may make no further model call."""
+        if self.budget is not None:
+            self.budget.llm_check(tokens=self.tokens_in + self.tokens_out, cost=self.cost)
 
     def succeeded(self) -> set[str]:
         return {name for name, _, result in self.calls if result.status == "ok"}

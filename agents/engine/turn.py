@@ -11,18 +11,20 @@ Safe to run twice, concurrently or after a crash:
 import logging
 from contextlib import contextmanager
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from agents.confirmation import is_explicit_yes
-from agents.engine.context import Turn
+from agents.confirmation import confirmation_reply, is_explicit_yes
+from agents.engine.budget import BudgetExhausted, TurnBudget
+from agents.engine.context import ENGINE_INSTRUCTIONS, Turn
 from agents.engine.entities import bare_reference
 from agents.engine.llm import OutOfSteps, llm_reply
 from agents.engine.offline import HANDED_OFF, offline_reply
 from agents.engine.recorder import TurnRecorder
-from agents.guardrails import input_flags, output_check
+from agents.guardrails import input_flags, outbound_check, output_check
 from agents.models import AgentProfile, AgentRun
 from agents.providers.base import AllProvidersFailed
 from agents.providers.router import configured_providers
@@ -33,10 +35,11 @@ from conversations import services as conversation_services
 from conversations.models import Conversation, Message
 from conversations.services import WEAK_CATEGORIES
 from supportdesk.errors import ApplicationError
+from tenants.services import usage_record
 
 logger = logging.getLogger(__name__)
 LOCK_NAMESPACE = 7301  # pg_advisory_lock(namespace, conversation id): one turn per conversation
-SORRY = "Sorry, something went wrong on our side. " + HANDED_OFF
+SORRY = HANDED_OFF  # a clean handoff, never "something went wrong"
 OUT_OF_STEPS = "I couldn't finish this on my own, so " + HANDED_OFF[0].lower() + HANDED_OFF[1:]
 
 
@@ -102,20 +105,53 @@ def _start(conversation: Conversation, messages: list[Message]) -> Turn:
     context = ToolContext(
         tenant=conversation.tenant, customer=conversation.customer, verified=conversation.customer_verified,
         conversation=conversation, turn_key=turn_key, pending_action=pending,
-        customer_confirmed=bool(pending) and all(is_explicit_yes(m.body) for m in messages),
+        customer_confirmed=_answers(pending, messages),
     )  # fmt: skip
-    turn = Turn(conversation=conversation, messages=messages, context=context, recorder=TurnRecorder(run), state=state)
+    recorder = TurnRecorder(run, TurnBudget.start(conversation.tenant) if configured_providers() else None)
+    turn = Turn(conversation=conversation, messages=messages, context=context, recorder=recorder, state=state)
+    context.outbound_guard = lambda text: _outbound(turn, text)
     turn.recorder.publish("turn.started", {"run_id": run.pk, "message_ids": [m.pk for m in messages]})
     return turn
+
+
+def _answers(pending: dict | None, messages: list[Message]) -> bool:
+    """Is this turn an explicit yes to ``pending``, asked in the last message the shopper got
+    before writing? A yes after a staff reply, a follow-up or any other message answers that."""
+    if not pending or not all(is_explicit_yes(m.body) for m in messages):
+        return False
+    asked_last = (
+        Message.objects.filter(
+            conversation_id=messages[0].conversation_id, direction=Message.Direction.OUTBOUND, pk__lt=messages[0].pk
+        )
+        .order_by("-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+    return asked_last is not None and asked_last == pending.get("asked_in")
+
+
+def _run_confirmed(turn: Turn, profile: AgentProfile | None) -> None:
+    """Do exactly what the shopper said yes to: the pending action's tool with its arguments, as
+    the profile able to run it. The yes is then spent: whatever else the model proposes in this
+    turn needs a yes of its own."""
+    context = turn.context
+    if not (context.customer_confirmed and context.pending_action):
+        return
+    previous, context.profile = context.profile, profile
+    try:
+        pending = context.pending_action
+        turn.confirmed = turn.recorder.tool(context, pending["tool"], pending["arguments"])
+    finally:
+        context.profile, context.customer_confirmed = previous, False
 
 
 def _triage(turn: Turn) -> None:
     if turn.context.customer_confirmed:
         return  # "yes" is an answer, not a new request: the ticket keeps its category
     try:
-        turn.triage = triage(
-            tenant=turn.tenant, text=turn.text, llm=bool(configured_providers()), on_llm_response=turn.recorder.llm
-        )
+        budget = turn.recorder.budget
+        llm = budget is not None and budget.llm_allowed(tokens=0, cost=Decimal("0"))
+        turn.triage = triage(tenant=turn.tenant, text=turn.text, llm=llm, on_llm_response=turn.recorder.llm)
     except ApplicationError:
         return
     turn.recorder.run.triage = turn.triage.as_dict()
@@ -152,6 +188,7 @@ def route(turn: Turn) -> AgentProfile | None:
 
 def _compose(turn: Turn) -> tuple[str, AgentProfile | None]:
     profile = route(turn)
+    _run_confirmed(turn, profile)
     if configured_providers() and profile is not None:
         try:
             text = llm_reply(turn, profile, on_text=_streamer(turn) if settings.LLM_STREAM else None)
@@ -159,7 +196,7 @@ def _compose(turn: Turn) -> tuple[str, AgentProfile | None]:
                 return text, profile
             turn.flags.append("llm_empty_reply")
         except AllProvidersFailed as error:
-            turn.flags.append("llm_unavailable")
+            turn.flags.append(error.flag if isinstance(error, BudgetExhausted) else "llm_unavailable")
             turn.recorder.run.error = str(error)[:2000]
         except OutOfSteps:
             turn.flags.append("out_of_steps")
@@ -200,16 +237,25 @@ def _answer(conversation: Conversation, messages: list[Message]) -> TurnOutcome:
     return _finish(turn, text)
 
 
+def _guarded(turn: Turn) -> dict:
+    """What the output guard weighs every outbound word against, as the turn stands now."""
+    return {
+        "tenant_id": turn.tenant.pk, "customer": turn.context.customer,
+        "instructions": "\n".join([*(p.instructions for p in turn.profiles), ENGINE_INSTRUCTIONS]),
+        "calls": [(name, args, result.status, result.data) for name, args, result in turn.recorder.calls],
+        "shopper_text": turn.text, "handed_off": turn.escalated,
+    }  # fmt: skip
+
+
 def _check(turn: Turn, text: str):
-    context, recorder = turn.context, turn.recorder
-    return output_check(
-        text=text, tenant_id=turn.tenant.pk, customer_id=context.customer.pk if context.customer else None,
-        customer_email=context.customer.email if context.customer else "",
-        instructions="\n".join(p.instructions for p in turn.profiles),
-        succeeded_tools=recorder.succeeded(), allowed_text=f"{turn.text}\n{recorder.results_text()}",
-        tool_results=recorder.results_text(),
-        fallback=_fallback(turn),
-    )  # fmt: skip
+    return output_check(text=text, fallback=_fallback(turn), **_guarded(turn))
+
+
+def _outbound(turn: Turn, text: str) -> tuple[str, list[str]]:
+    """A follow-up's body or subject, through the same checks as the reply."""
+    checked = outbound_check(text=text, **_guarded(turn))
+    turn.flags.extend(checked.flags)
+    return checked.text, checked.flags
 
 
 def _streamer(turn: Turn):
@@ -223,49 +269,52 @@ def _streamer(turn: Turn):
 
 
 def _finish(turn: Turn, text: str) -> TurnOutcome:
-    context, run, recorder = turn.context, turn.recorder.run, turn.recorder
+    run, recorder = turn.recorder.run, turn.recorder
     checked = _check(turn, text)
     turn.flags.extend(checked.flags)
-    proposed = recorder.last("needs_confirmation")
-    if proposed is not None and recorder.calls[-1] is proposed:
-        turn.state["pending_action"] = proposed[2].data["pending_action"]
+    text = checked.text
+    pending = _pending(turn)
+    if pending is not None:
+        # The question the shopper's yes will answer is written here, from the pending action.
+        text = confirmation_reply(text, pending, trusted=run.provider == "offline")
     with transaction.atomic():
+        conversation = turn.conversation
+        reply = conversation_services.message_reply_create(
+            conversation=conversation, body=text, channel=turn.messages[-1].channel,
+            metadata={"run_id": run.pk}, touch_conversation=False,
+        )  # fmt: skip
+        if pending is not None:
+            turn.state["pending_action"] = {**pending, "asked_in": reply.pk}
         # One UPDATE of just the turn's fields: the advisory lock already keeps other turns out,
         # and staff edits to other fields (status, assignee) made meanwhile stay as they are.
-        conversation = turn.conversation
         changes = {
             "answered_through_id": turn.messages[-1].pk, "agent_state": turn.state,
             "last_message_at": timezone.now(), "updated_at": timezone.now(),
         }  # fmt: skip
-        proven = context.customer if context.verified else None
-        previous = conversation.customer
-        if proven is not None and (not conversation.customer_verified or _contact_only(previous, proven)):
-            # Verified in this turn (order number and email): the conversation is now theirs.
-            changes.update(customer_verified=True, customer=proven)
         Conversation.objects.filter(pk=conversation.pk).update(**changes)
         for field, value in changes.items():
             setattr(conversation, field, value)
-        if "customer" in changes and previous.pk != context.customer.pk:
-            # The same person, now proven: the visitor or phone record joins the known customer.
-            conversation_services.customers_link(keep=context.customer, merge=previous)
-        reply = conversation_services.message_reply_create(
-            conversation=conversation, body=checked.text, channel=turn.messages[-1].channel,
-            metadata={"run_id": run.pk}, touch_conversation=False,
-        )  # fmt: skip
         run.status = AgentRun.Status.ESCALATED if turn.escalated else AgentRun.Status.SUCCEEDED
         run.finished_at = timezone.now()
         run.tokens_in, run.tokens_out, run.cost = recorder.tokens_in, recorder.tokens_out, recorder.cost
+        if run.tokens_in or run.tokens_out or run.cost:
+            usage_record(tenant=turn.tenant, tokens=run.tokens_in + run.tokens_out, cost=run.cost)
         run.flags = sorted(set(turn.flags))
         run.save()
         recorder.publish("reply.done", {"run_id": run.pk, "message_id": reply.pk})
     return TurnOutcome("answered", run=run, reply=reply)
 
 
-def _contact_only(customer, proven) -> bool:
-    """A record that is only a way to reach someone (a phone number, a widget visitor): when
-    its shopper proves an order of ``proven``, it is the same person. A customer with an email
-    or orders of their own is someone else asking about another's order, and stays apart."""
-    return customer.pk != proven.pk and not customer.email and not customer.orders.exists()
+def _pending(turn: Turn) -> dict | None:
+    """The action a yes to this reply would confirm: the turn's last proposal (or the one the
+    offline agent kept on offer). None once the conversation went to a person."""
+    offered = turn.state.pop("pending_action", None)
+    if turn.escalated:
+        return None
+    proposed = turn.recorder.last("needs_confirmation")
+    if proposed is not None:
+        return proposed[2].data["pending_action"]
+    return offered
 
 
 def _fallback(turn: Turn) -> str:

@@ -9,6 +9,16 @@ class CircuitOpen(ProviderError):
     """The provider failed too often lately; it is skipped until its cool-down ends."""
 
 
+class MalformedResponse(ProviderError):
+    """The provider answered, but not with a usable completion: no choices, a tool call to no tool
+    offered, arguments that are not a JSON object, an HTML page, a stream cut short. The model's
+    output is untrusted input: this counts against the provider like any other failure."""
+
+
+class DeadlineExceeded(ProviderError):
+    """The caller's deadline passed (or would pass) before the provider finished answering."""
+
+
 class AllProvidersFailed(ProviderError):
     """Every configured LLM failed or is cooling down: the engine falls back to the offline agent."""
 

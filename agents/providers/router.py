@@ -1,6 +1,8 @@
 """The fallback chain: each configured LLM in order, skipping open circuits. When all fail the
-caller gets AllProvidersFailed and answers with the offline agent, which never fails."""
+caller gets AllProvidersFailed and answers with the offline agent, which never fails. So does a
+deadline that passes: the shopper gets the offline answer in time rather than a late one."""
 
+import time
 from functools import lru_cache
 
 from django.conf import settings
@@ -29,11 +31,18 @@ def _build(specs: tuple, timeout: float, max_retries: int) -> list[OpenAICompati
     ]
 
 
-def complete(*, messages: list[dict], tools: list[dict] | None = None, **options) -> LLMResponse:
+def complete(
+    *, messages: list[dict], tools: list[dict] | None = None, deadline: float | None = None, **options
+) -> LLMResponse:
+    """The first provider's answer that comes whole. ``deadline`` (a time.monotonic() value)
+    bounds the whole chain: once it has passed no further provider is tried."""
     errors = []
     for provider in configured_providers():
+        if deadline is not None and time.monotonic() >= deadline:
+            errors.append(f"the deadline passed before {provider.name} was tried")
+            break
         try:
-            return provider.complete(messages=messages, tools=tools, **options)
-        except ProviderError as error:
+            return provider.complete(messages=messages, tools=tools, deadline=deadline, **options)
+        except ProviderError as error:  # DeadlineExceeded too: one that gave up early leaves time for the next
             errors.append(str(error))
     raise AllProvidersFailed("; ".join(errors) or "no LLM is configured")

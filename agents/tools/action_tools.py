@@ -7,12 +7,18 @@ from typing import Literal
 
 from pydantic import Field
 
+from agents.confirmation import confirmation_question
 from agents.tools.base import Tool, ToolArguments, ToolContext, ToolResult
 from hitl.services import review_request_create
 from orders import selectors as order_selectors
 from orders import services as order_services
 from orders.models import Order, Refund
 from supportdesk.errors import ApplicationError, NotFound
+from tenants.models import Membership
+from tenants.selectors import tenant_ids_for_user
+
+# Who may change an order's status by hand: the store's owners, admins and support agents.
+ORDER_STAFF_ROLES = (Membership.Role.OWNER, Membership.Role.ADMIN, Membership.Role.AGENT)
 
 
 def _own_order(context: ToolContext, number: str) -> Order | ToolResult:
@@ -37,7 +43,7 @@ def _ask(tool: str, arguments: dict, summary: str) -> ToolResult:
     return ToolResult(
         "needs_confirmation",
         {
-            "message": f"{summary} Shall I go ahead? Please reply yes to confirm.",
+            "message": confirmation_question({"summary": summary}),
             "pending_action": {"tool": tool, "arguments": arguments, "summary": summary},
         },
     )
@@ -101,8 +107,9 @@ class ProcessRefund(Tool):
         order = _own_order(context, arguments.order_number)
         if isinstance(order, ToolResult):
             return order
+        made = self._made_this_turn(context, order)
         try:  # never propose a refund that would be refused after the shopper says yes
-            amount = order_services.refund_check(order=order, amount=arguments.amount)
+            amount = made.amount if made else order_services.refund_check(order=order, amount=arguments.amount)
         except ApplicationError as exc:
             return ToolResult("error", {"message": exc.message, "code": exc.code})
         args = {"order_number": order.number, "amount": str(amount)}
@@ -141,6 +148,16 @@ class ProcessRefund(Tool):
             )  # fmt: skip
         return ToolResult("ok", {"message": f"Refunded {amount} {order.currency} for {order.number}.",
                                  "refund_status": refund.status})  # fmt: skip
+
+    @staticmethod
+    def _made_this_turn(context: ToolContext, order: Order) -> Refund | None:
+        """The confirmed refund a crashed run of this same turn already made: the re-run reports
+        it again rather than finding nothing left to refund."""
+        pending = (context.pending_action or {}).get("arguments") or {}
+        if not (_confirmed(context, ProcessRefund.name, pending) and pending.get("order_number") == order.number):
+            return None
+        key = f"{context.turn_key}:refund:{order.number}:{pending.get('amount')}"
+        return Refund.objects.filter(tenant=context.tenant, order=order, idempotency_key=key).first()
 
 
 # What a shopper whose return is refused can still do.
@@ -193,7 +210,10 @@ class UpdateOrderStatus(Tool):
     Arguments = OrderStatusArguments
 
     def run(self, context: ToolContext, arguments: OrderStatusArguments) -> ToolResult:
-        if context.staff_user is None:
+        staff = context.staff_user
+        if staff is None or context.tenant.pk not in tenant_ids_for_user(user=staff, roles=ORDER_STAFF_ROLES):
+            # Checked in code on every call: a shopper's turn has no staff user, and a staff user
+            # of another store, or a reviewer or viewer here, may not change orders.
             return ToolResult("denied", {"message": "Only a member of staff can change an order's status."})
         try:
             order = order_selectors.order_get_by_number(tenant=context.tenant, number=arguments.order_number)

@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -30,6 +31,10 @@ class ToolContext:
     # Set only when a staff member runs the agent for themselves (agent assist): the staff-only
     # tools (update_order_status) check it, and act in that person's name.
     staff_user: Any = None
+    # The output guard for text a tool sends in the agent's name (a follow-up's body and
+    # subject): the engine sets it to the same checks its replies pass. It returns the text as
+    # it may be sent ("" for nothing) and what it changed.
+    outbound_guard: Callable[[str], tuple[str, list[str]]] | None = None
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,10 @@ class ToolResult:
     status: str  # one of agents.models.ToolCall.Status
     data: dict[str, Any]
     duration_ms: int = 0
+    # What the shopper proved (an order number and its email they typed): the engine, not the
+    # tool, hands the conversation to that customer (conversations.identity). Never shown to
+    # the model.
+    proof: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:

@@ -6,7 +6,9 @@ from typing import Literal
 from pydantic import Field
 
 from agents.tools.base import Tool, ToolArguments, ToolContext, ToolResult
+from conversations import identity
 from conversations import services as conversation_services
+from orders import selectors as order_selectors
 
 
 class CustomerInfoArguments(ToolArguments):
@@ -39,6 +41,21 @@ class EscalateArguments(ToolArguments):
     order_number: str | None = Field(default=None, max_length=32)
 
 
+def _own_order_number(context: ToolContext, number: str | None) -> str:
+    """The order the ticket names, when it is the verified shopper's or one the shopper wrote
+    about: staff act on what a ticket says, and a model's arguments may name anyone's order."""
+    number = (number or "").strip().upper()
+    if not number:
+        return ""
+    if context.verified and context.customer is not None:
+        orders = order_selectors.order_list_for_customer(tenant=context.tenant, customer_id=context.customer.pk)
+        if orders.filter(number__iexact=number).exists():
+            return number
+    conversation = context.conversation
+    typed = conversation is not None and identity.shopper_typed(conversation=conversation, order_number=number)
+    return number if typed else ""
+
+
 class EscalateToHuman(Tool):
     name = "escalate_to_human"
     description = "Hand the conversation to the human support team with the reason; they answer here."
@@ -49,7 +66,8 @@ class EscalateToHuman(Tool):
             return ToolResult("error", {"message": "There is no customer record for this conversation yet."})
         ticket = conversation_services.ticket_escalate(
             tenant=context.tenant, customer=context.customer, conversation=context.conversation,
-            reason=arguments.reason, priority=arguments.priority, order_number=arguments.order_number or "",
+            reason=arguments.reason, priority=arguments.priority,
+            order_number=_own_order_number(context, arguments.order_number),
         )  # fmt: skip
         return ToolResult(
             "ok",
@@ -71,10 +89,15 @@ class SendFollowup(Tool):
     def run(self, context: ToolContext, arguments: FollowupArguments) -> ToolResult:
         if not (context.verified and context.customer is not None and context.conversation is not None):
             return ToolResult("needs_verification", {"message": "Follow-ups go only to a verified shopper."})
-        conversation = context.conversation
-        if conversation.customer_id != context.customer.pk:
-            conversation.customer = context.customer
+        if context.outbound_guard is None:
+            return ToolResult("denied", {"message": "Follow-ups are sent only by the agent's turn."})
+        body, _ = context.outbound_guard(arguments.message)
+        subject, _ = context.outbound_guard(context.conversation.subject or "")
+        if not body.strip():
+            return ToolResult("error", {"message": "Nothing of that message may be sent."})
+        # To the conversation's own customer (proven: conversations.identity), at the address on
+        # file: never an address the model names.
         message = conversation_services.followup_send(
-            conversation=conversation, channel=arguments.channel, body=arguments.message
+            conversation=context.conversation, channel=arguments.channel, body=body, subject=subject
         )
         return ToolResult("ok", {"message": f"Sent by {arguments.channel}.", "message_id": message.pk})

@@ -1,21 +1,21 @@
 """Tools that only read: orders (the shopper's own), stock, the knowledge base."""
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from pydantic import Field
 
 from agents.models import ToolCall
 from agents.tools.base import Tool, ToolArguments, ToolContext, ToolResult
+from conversations import identity
 from conversations.models import Customer
 from knowledge.answers import grounded_answer
 from knowledge.search import search
 from orders import selectors as order_selectors
 from orders.models import Order, Product
-from supportdesk.errors import NotFound
+from supportdesk.errors import ApplicationError, NotFound
 
 NO_MATCH = "I couldn't find an order with that number and email."
 ORDER_NOT_VISIBLE = "I can only share orders placed with the email or phone you are verified with."
 OTHER_EMAIL = " If you placed it with another email address, tell me that address and I'll check."
+NOT_TYPED = "Ask the shopper for the order number and the email used for it: only what they type here proves it."
 
 
 def order_summary(order: Order) -> dict:
@@ -48,14 +48,6 @@ TOO_MANY = (
 )
 
 
-def _is_email(text: str) -> bool:
-    try:
-        validate_email(text)
-    except ValidationError:
-        return False
-    return True
-
-
 def _failed_proofs(context: ToolContext) -> int:
     if context.conversation is None:
         return 0
@@ -64,7 +56,10 @@ def _failed_proofs(context: ToolContext) -> int:
 
 class LookupOrder(Tool):
     name = "lookup_order"
-    description = "Status, items, tracking and dates of one of the shopper's orders."
+    description = (
+        "Status, items, tracking and dates of one of the shopper's orders. For a shopper not yet verified, pass "
+        "the order number and the email exactly as the shopper typed them in this conversation."
+    )
     Arguments = LookupOrderArguments
 
     def run(self, context: ToolContext, arguments: LookupOrderArguments) -> ToolResult:
@@ -72,12 +67,16 @@ class LookupOrder(Tool):
             # Guessing order numbers and emails until one fits: a person takes it from here.
             return ToolResult("denied", {"message": TOO_MANY, "code": "too_many_attempts"})
         email = (arguments.email or "").strip().lower()
-        if arguments.email is not None and not _is_email(email):
+        if arguments.email is not None and not identity.is_email(email):
             # A blank or malformed email proves nothing (and must never match a customer whose
             # email on file is empty).
             return ToolResult(
                 "denied", {"message": "That doesn't look like an email address. Which email is on the order?"}
             )
+        if email and not self._typed(context, arguments.order_number, email):
+            # The model's own idea of an email (another customer's, say) proves nothing, and is
+            # not a guess of the shopper's either: ask them.
+            return ToolResult("needs_verification", {"message": NOT_TYPED})
         try:
             order = order_selectors.order_get_by_number(tenant=context.tenant, number=arguments.order_number)
         except NotFound:
@@ -87,18 +86,31 @@ class LookupOrder(Tool):
                 return ToolResult("denied", {"message": NO_MATCH})
             return ToolResult("error", {"message": f"No order {arguments.order_number.strip().upper()} was found."})
         if context.verified and context.customer is not None and order.customer_id == context.customer.pk:
-            pass
-        elif context.verified and context.customer is not None and not arguments.email:
+            return ToolResult("ok", {"order": order_summary(order)})
+        if context.verified and context.customer is not None and not email:
             # Perhaps theirs under another address (a text from a phone not on file): the
             # order's email is the proof, as for a visitor.
             return ToolResult("denied", {"message": ORDER_NOT_VISIBLE + OTHER_EMAIL})
-        elif not arguments.email:
+        if not email:
             return ToolResult("needs_verification", {"message": "Ask for the email address used for the order."})
-        elif not order.customer.email or order.customer.email.lower() != email:
+        try:
+            identity.customer_proof_check(
+                conversation=context.conversation, customer=order.customer, order_number=order.number, email=email
+            )
+        except ApplicationError:
             return ToolResult("denied", {"message": NO_MATCH})
-        else:
-            context.customer, context.verified = order.customer, True
-        return ToolResult("ok", {"order": order_summary(order)})
+        if not identity.customer_switch_check(conversation=context.conversation, customer=order.customer):
+            # A verified customer asking about another's order with its email: shown, and no more.
+            return ToolResult("ok", {"order": order_summary(order), "not_theirs": True})
+        proof = {"customer_id": order.customer_id, "order_number": order.number, "email": email}
+        return ToolResult("ok", {"order": order_summary(order)}, proof=proof)
+
+    @staticmethod
+    def _typed(context: ToolContext, order_number: str, email: str) -> bool:
+        conversation = context.conversation
+        return conversation is not None and identity.shopper_typed(
+            conversation=conversation, order_number=order_number, email=email
+        )
 
 
 class ListOrdersArguments(ToolArguments):

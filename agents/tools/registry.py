@@ -49,8 +49,8 @@ def _specs(names: tuple[str, ...] | None) -> tuple[dict, ...]:
 def execute(context: ToolContext, name: str, arguments: str | dict | None) -> ToolResult:
     started = time.perf_counter()
 
-    def done(status: str, data: dict) -> ToolResult:
-        return ToolResult(status, data, int((time.perf_counter() - started) * 1000))
+    def done(status: str, data: dict, proof: dict | None = None) -> ToolResult:
+        return ToolResult(status, data, int((time.perf_counter() - started) * 1000), proof)
 
     tool = TOOLS.get(name)
     if tool is None:
@@ -74,4 +74,4 @@ def execute(context: ToolContext, name: str, arguments: str | dict | None) -> To
         result = tool.run(context, parsed)
     except ApplicationError as exc:
         return done("error", {"message": exc.message, "code": exc.code})
-    return done(result.status, result.data)
+    return done(result.status, result.data, result.proof)

@@ -252,6 +252,19 @@ LLM_MAX_RETRIES = env_int("LLM_MAX_RETRIES", 3)
 LLM_TRIAGE = env_bool("LLM_TRIAGE", True)
 # Stream the model's reply to the live channels as it is written (checked sentence by sentence).
 LLM_STREAM = env_bool("LLM_STREAM", True)
+# One budget per turn, whatever the model does: every model call (triage, the supervisor, each
+# specialist) counts against the same calls, tokens and wall-clock deadline (under run_turn's
+# Celery time limit, so the offline agent still has time to answer). Caps on acting tools
+# (cancel, refund, label, status) and follow-ups, per turn and per conversation.
+AGENT_TURN_DEADLINE_SECONDS = float(env_int("AGENT_TURN_DEADLINE_SECONDS", 60))
+AGENT_TURN_MAX_LLM_CALLS = env_int("AGENT_TURN_MAX_LLM_CALLS", 12)
+AGENT_TURN_MAX_TOKENS = env_int("AGENT_TURN_MAX_TOKENS", 60000)
+AGENT_TURN_MAX_TOOL_CALLS = env_int("AGENT_TURN_MAX_TOOL_CALLS", 20)
+AGENT_STEP_MAX_TOOL_CALLS = env_int("AGENT_STEP_MAX_TOOL_CALLS", 8)
+AGENT_TURN_MAX_ACTIONS = env_int("AGENT_TURN_MAX_ACTIONS", 4)
+AGENT_CONVERSATION_MAX_ACTIONS = env_int("AGENT_CONVERSATION_MAX_ACTIONS", 12)
+AGENT_TURN_MAX_FOLLOWUPS = env_int("AGENT_TURN_MAX_FOLLOWUPS", 1)
+AGENT_CONVERSATION_MAX_FOLLOWUPS = env_int("AGENT_CONVERSATION_MAX_FOLLOWUPS", 3)
 LLM_PROVIDERS = [
     {"name": name, "base_url": base_url, "api_key": api_key, "model": model}
     for name, base_url, api_key, model in (

@@ -18,8 +18,11 @@ def macrocenter(db):
 
 
 @pytest.fixture
-def llm(settings, fake_openai):
+def llm(settings, fake_openai, monkeypatch):
     """The chat LLM pointed at the fake OpenAI-compatible server, no retries or back-off waits."""
+    from agents.providers.openai_compatible import OpenAICompatibleProvider
+
+    monkeypatch.setattr(OpenAICompatibleProvider, "pause", staticmethod(lambda seconds: None))
     settings.LLM_PROVIDERS = [
         {"name": "primary", "base_url": fake_openai.base_url, "api_key": "test-key", "model": "gpt-4o-mini"}
     ]

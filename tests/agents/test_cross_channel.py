@@ -3,6 +3,7 @@
 from agents.engine.converse import converse
 from conversations.models import Conversation, Customer
 from conversations.services import message_receive
+from orders.models import Order
 
 ALEX = "alex.morgan@example.com"
 
@@ -11,8 +12,16 @@ def tools(result: dict) -> list[tuple[str, str]]:
     return [(call["tool"], call["status"]) for call in result["tool_calls"]]
 
 
+def tracking_number(tenant, number: str) -> str:
+    """The demo order's tracking number, read rather than copied, so a change to the demo data shows."""
+    tracking = Order.objects.get(tenant=tenant, number=number).tracking_number
+    assert tracking  # the premise: it shipped with tracking
+    return tracking
+
+
 def test_a_widget_visitor_who_proves_an_order_joins_the_known_customer(macrocenter):
     alex = Customer.objects.get(tenant=macrocenter, email=ALEX)
+    tracking = tracking_number(macrocenter, "ORD-1002")
     email_thread = message_receive(
         tenant=macrocenter, channel="email", body="Where is ORD-1002? It was due Monday.", email=ALEX,
         verified=True, schedule_turn=False,
@@ -20,7 +29,7 @@ def test_a_widget_visitor_who_proves_an_order_joins_the_known_customer(macrocent
     visitor = Customer.objects.create(tenant=macrocenter)
     converse(tenant=macrocenter, customer=visitor, text="where is ORD-1002", verified=False)
     right = converse(tenant=macrocenter, customer=visitor, text=ALEX, verified=False)
-    assert "394857216043" in right["reply"]
+    assert tracking in right["reply"]
     visitor.refresh_from_db()
     assert visitor.merged_into_id == alex.pk  # kept, empty, so the widget's token leads to Alex
     web = Conversation.objects.get(pk=right["conversation_id"])
@@ -51,12 +60,13 @@ def test_a_texter_who_proves_an_order_brings_the_phone_to_the_customer(macrocent
 def test_a_known_customer_asking_about_anothers_order_stays_apart(macrocenter):
     priya = Customer.objects.get(tenant=macrocenter, email="priya.shah@example.com")
     alex = Customer.objects.get(tenant=macrocenter, email=ALEX)
+    tracking = tracking_number(macrocenter, "ORD-1002")
     asked = converse(tenant=macrocenter, customer=priya, text="where is ORD-1002")
-    assert tools(asked) == [("lookup_order", "denied")] and "394857216043" not in asked["reply"]
+    assert tools(asked) == [("lookup_order", "denied")] and tracking not in asked["reply"]
     wrong = converse(tenant=macrocenter, customer=priya, text="try priya.shah@example.com")
-    assert "394857216043" not in wrong["reply"]
+    assert tracking not in wrong["reply"]
     shown = converse(tenant=macrocenter, customer=priya, text=f"it was ordered with {ALEX}")
-    assert "394857216043" in shown["reply"]  # the order's email is the proof, as for any visitor
+    assert tracking in shown["reply"]  # the order's email is the proof, as for any visitor
     conversation = Conversation.objects.get(pk=shown["conversation_id"])
     assert conversation.customer_id == priya.pk and Customer.objects.filter(pk=alex.pk).exists()
 
@@ -75,4 +85,6 @@ def test_an_anonymous_visitor_is_not_told_about_anyone_elses_history(macrocenter
     message_receive(tenant=macrocenter, channel="email", body="Hi, has ORD-1001 shipped yet?", email=ALEX,
                     verified=True, schedule_turn=False)  # fmt: skip
     visitor = Customer.objects.create(tenant=macrocenter)
-    assert "ORD-1001" not in converse(tenant=macrocenter, customer=visitor, text="hello", verified=False)["reply"]
+    hello = converse(tenant=macrocenter, customer=visitor, text="hello", verified=False)
+    assert "ORD-1001" not in hello["reply"] and "earlier" not in hello["reply"]
+    assert "What can I do for you" in hello["reply"]  # the plain greeting, not a recalled order

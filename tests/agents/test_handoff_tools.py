@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_asking_for_a_human_opens_a_ticket_and_takes_the_ai_off(tenant):
-    conversation = f.ConversationFactory(tenant=tenant)
+    conversation = f.MessageFactory(tenant=tenant, body="ORD-1004 came with a cracked case").conversation
     context = ToolContext(tenant=tenant, customer=conversation.customer, conversation=conversation)
     args = {"reason": "Shopper asked for a person about a damaged case", "order_number": "ORD-1004"}
     result = execute(context, "escalate_to_human", args)
@@ -22,6 +22,18 @@ def test_asking_for_a_human_opens_a_ticket_and_takes_the_ai_off(tenant):
     # Escalating again reuses the conversation's ticket.
     execute(context, "escalate_to_human", {"reason": "Still waiting", "priority": "urgent"})
     assert Ticket.objects.get().priority == "urgent"
+
+
+def test_a_ticket_names_only_an_order_of_the_shopper_or_one_they_wrote_about(tenant):
+    """The model's arguments may name anyone's order; staff act on what a ticket says."""
+    conversation = f.MessageFactory(tenant=tenant, body="I need a person about my case").conversation
+    mine = f.OrderFactory(tenant=tenant, customer=conversation.customer, number="ORD-1100")
+    f.OrderFactory(tenant=tenant, number="ORD-1200")  # someone else's
+    context = ToolContext(tenant=tenant, customer=conversation.customer, verified=True, conversation=conversation)
+    execute(context, "escalate_to_human", {"reason": "Wants a person", "order_number": "ORD-1200"})
+    assert Ticket.objects.get().order_number == ""
+    execute(context, "escalate_to_human", {"reason": "Wants a person", "order_number": mine.number.lower()})
+    assert Ticket.objects.get().order_number == mine.number
 
 
 def test_bad_escalations_are_refused(tenant):

@@ -65,23 +65,34 @@ def test_update_order_status_is_for_staff_only(tenant, other_tenant):
     shopper = execute(context(tenant, customer=order.customer, verified=True), "update_order_status",
                       {"order_number": "ORD-5000", "status": "delivered"})  # fmt: skip
     assert shopper.status == "denied"
-    staff = f.UserFactory()
+    staff = f.MembershipFactory(tenant=tenant, role="agent").user
     done = execute(context(tenant, staff_user=staff), "update_order_status",
                    {"order_number": "ORD-5000", "status": "shipped"})  # fmt: skip
     assert done.status == "ok"
     order.refresh_from_db()
     assert order.status == Order.Status.SHIPPED and order.shipped_at is not None
+    f.OrderFactory(tenant=other_tenant, number="ORD-5000", status=Order.Status.PAID)
     elsewhere = execute(context(other_tenant, staff_user=staff), "update_order_status",
                         {"order_number": "ORD-5000", "status": "delivered"})  # fmt: skip
-    assert elsewhere.status == "error"
+    assert elsewhere.status == "denied"  # a member of one store is nobody in another
     bad = execute(context(tenant, staff_user=staff), "update_order_status", {"order_number": "ORD-5000", "status": "x"})
     assert bad.status == "error"
+
+
+@pytest.mark.parametrize("role", ["reviewer", "viewer", None])
+def test_update_order_status_checks_the_staff_members_role_in_the_store(tenant, role):
+    order = f.OrderFactory(tenant=tenant, number="ORD-5001", status=Order.Status.PAID)
+    user = f.MembershipFactory(tenant=tenant, role=role).user if role else f.UserFactory(is_staff=True)
+    result = execute(context(tenant, staff_user=user), "update_order_status",
+                     {"order_number": "ORD-5001", "status": "delivered"})  # fmt: skip
+    order.refresh_from_db()
+    assert result.status == "denied" and order.status == Order.Status.PAID
 
 
 def test_send_followup_by_email_joins_the_email_conversation(tenant, django_capture_on_commit_callbacks):
     customer = f.CustomerFactory(tenant=tenant, email="pat@example.com", phone="")
     chat = f.ConversationFactory(tenant=tenant, customer=customer, channel="web", subject="Order question")
-    ctx = context(tenant, customer=customer, verified=True, conversation=chat)
+    ctx = context(tenant, customer=customer, verified=True, conversation=chat, outbound_guard=lambda t: (t, []))
     with django_capture_on_commit_callbacks(execute=True):
         result = execute(ctx, "send_followup", {"channel": "email", "message": "Here is the summary."})
     assert result.status == "ok"
@@ -93,6 +104,20 @@ def test_send_followup_by_email_joins_the_email_conversation(tenant, django_capt
     assert "\nHere is the summary.\n" in email.body and email.body.startswith("Hi ")
     no_phone = execute(ctx, "send_followup", {"channel": "sms", "message": "hi"})
     assert no_phone.status == "error" and "no sms" in no_phone.data["message"].lower()
+
+
+def test_send_followup_sends_only_what_the_guard_lets_out(tenant):
+    customer = f.CustomerFactory(tenant=tenant, email="pat@example.com", phone="")
+    chat = f.ConversationFactory(tenant=tenant, customer=customer, channel="web", subject="Order question")
+    guard = lambda text: (text.replace("secret", "[hidden]"), ["output_test"])  # noqa: E731
+    ctx = context(tenant, customer=customer, verified=True, conversation=chat, outbound_guard=guard)
+    result = execute(ctx, "send_followup", {"channel": "email", "message": "the secret is out"})
+    assert Message.objects.get(pk=result.data["message_id"]).body == "the [hidden] is out"
+    emptied = context(tenant, customer=customer, verified=True, conversation=chat, outbound_guard=lambda t: ("", []))
+    assert execute(emptied, "send_followup", {"channel": "email", "message": "all of it"}).status == "error"
+    unguarded = context(tenant, customer=customer, verified=True, conversation=chat)
+    assert execute(unguarded, "send_followup", {"channel": "email", "message": "hi"}).status == "denied"
+    assert Message.objects.filter(direction="outbound").count() == 1
 
 
 def test_send_followup_needs_a_verified_shopper(tenant):

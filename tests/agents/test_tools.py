@@ -29,6 +29,13 @@ def shop(tenant):
     return {"alex": alex, "sam": sam, "older": older, "newer": newer}
 
 
+def visitor(tenant, typed: str) -> ToolContext:
+    """An anonymous widget visitor's context, in a conversation where they typed ``typed``."""
+    message = f.MessageFactory(tenant=tenant, body=typed, conversation__customer__email="",
+                               conversation__customer__phone="")  # fmt: skip
+    return ToolContext(tenant=tenant, customer=message.conversation.customer, conversation=message.conversation)
+
+
 def as_alex(tenant, shop, **kwargs):
     return ToolContext(tenant=tenant, customer=shop["alex"], verified=True, **kwargs)
 
@@ -44,25 +51,44 @@ class TestLookupOrder:
         result = execute(as_alex(tenant, shop), "lookup_order", {"order_number": "ORD-2000"})
         assert result.status == "denied" and "order" not in result.data
 
-    def test_an_anonymous_visitor_verifies_with_the_orders_email(self, tenant, shop):
-        context = ToolContext(tenant=tenant)
+    def test_an_anonymous_visitor_proves_with_the_orders_email_they_typed(self, tenant, shop):
+        context = visitor(tenant, "it's ord 1002, and my email is ALEX@example.com (or sam@example.com?)")
         assert execute(context, "lookup_order", {"order_number": "ORD-1002"}).status == "needs_verification"
         wrong = execute(context, "lookup_order", {"order_number": "ORD-1002", "email": "sam@example.com"})
-        assert wrong.status == "denied" and "order" not in wrong.data and not context.verified
+        assert wrong.status == "denied" and "order" not in wrong.data and wrong.proof is None
         right = execute(context, "lookup_order", {"order_number": "ORD-1002", "email": "ALEX@example.com"})
-        assert right.status == "ok" and context.verified and context.customer == shop["alex"]
+        assert right.status == "ok" and right.proof == {
+            "customer_id": shop["alex"].pk, "order_number": "ORD-1002", "email": "alex@example.com"
+        }  # fmt: skip
+        # A read tool changes nothing: the engine hands the conversation over (conversations.identity).
+        assert not context.verified and context.customer != shop["alex"]
+
+    @pytest.mark.parametrize(
+        "typed",
+        [
+            "where is my order?",  # neither
+            "where is ORD-1002?",  # the number only: the email is the model's
+            "my email is alex@example.com",  # the email only: the number is the model's
+            "order 10023, alex@example.com.au",  # neither as such: a longer number, another address
+        ],
+    )
+    def test_an_email_only_the_model_names_proves_nothing(self, tenant, shop, typed):
+        context = visitor(tenant, typed)
+        result = execute(context, "lookup_order", {"order_number": "ORD-1002", "email": "alex@example.com"})
+        assert result.status == "needs_verification" and "order" not in result.data and result.proof is None
 
     def test_a_blank_email_never_matches_a_customer_without_one(self, tenant, shop):
         texter = f.CustomerFactory(tenant=tenant, email="", phone="+15550001234")
         f.OrderFactory(tenant=tenant, customer=texter, number="ORD-3000")
         for blank in (" ", "", "not-an-email"):
-            context = ToolContext(tenant=tenant)
+            context = visitor(tenant, f"ORD-3000 {blank}")
             result = execute(context, "lookup_order", {"order_number": "ORD-3000", "email": blank})
-            assert result.status == "denied" and "order" not in result.data and not context.verified
+            assert result.status == "denied" and "order" not in result.data and result.proof is None
 
     def test_a_visitor_cannot_tell_a_missing_order_from_a_wrong_email(self, tenant, shop):
-        missing = execute(ToolContext(tenant=tenant), "lookup_order", {"order_number": "ORD-9999", "email": "a@b.co"})
-        wrong = execute(ToolContext(tenant=tenant), "lookup_order", {"order_number": "ORD-1002", "email": "a@b.co"})
+        context = visitor(tenant, "ORD-9999 or ORD-1002? a@b.co")
+        missing = execute(context, "lookup_order", {"order_number": "ORD-9999", "email": "a@b.co"})
+        wrong = execute(context, "lookup_order", {"order_number": "ORD-1002", "email": "a@b.co"})
         assert missing.status == wrong.status == "denied" and missing.data == wrong.data
 
     def test_another_tenants_order_does_not_exist_here(self, tenant, other_tenant, shop):

@@ -9,24 +9,18 @@ import pytest
 from agents.engine.converse import converse, customer_for_contact
 from agents.models import AgentProfile, AgentRun, ToolCall
 from conversations.models import Conversation
-from orders.models import Refund
+from orders.models import Order, Refund
+from tests.fake_openai import tool_call as call
 
 ALEX, MIA = "alex.morgan@example.com", "mia.johnson@example.com"
 
 
-@pytest.fixture(autouse=True)
-def no_backoff(monkeypatch):
-    from agents.providers.openai_compatible import OpenAICompatibleProvider
-
-    monkeypatch.setattr(OpenAICompatibleProvider, "pause", staticmethod(lambda seconds: None))
+def tracking(tenant, number="ORD-1002") -> str:
+    return Order.objects.get(tenant=tenant, number=number).tracking_number
 
 
 def say(tenant, who, text):
     return converse(tenant=tenant, customer=customer_for_contact(tenant=tenant, contact=who), text=text)
-
-
-def call(name, arguments):
-    return {"tool_calls": [{"name": name, "arguments": arguments}]}
 
 
 def chat_requests(llm):
@@ -34,15 +28,17 @@ def chat_requests(llm):
 
 
 def test_order_status_through_a_tool_call(macrocenter, llm):
-    llm.script(call("lookup_order", {"order_number": "ORD-1002"}), {"content": "It shipped with FedEx: 394857216043."})
+    shipped_with = f"It shipped with FedEx: {tracking(macrocenter)}."
+    llm.script(call("lookup_order", {"order_number": "ORD-1002"}), {"content": shipped_with})
     result = say(macrocenter, ALEX, "where is ORD-1002?")
-    assert result["reply"] == "It shipped with FedEx: 394857216043."
+    assert result["reply"] == shipped_with
     assert result["tool_calls"] == [{"tool": "lookup_order", "arguments": {"order_number": "ORD-1002"}, "status": "ok"}]
     first, second = chat_requests(llm)
     # The intent's specialist answers, with its own instructions and only its tools.
     offered = {tool["function"]["name"] for tool in first["tools"]}
     assert offered == set(AgentProfile.objects.get(tenant=macrocenter, name="Orders and returns").allowed_tools)
-    assert "Orders and returns" not in first["messages"][0]["content"] or True
+    orders = AgentProfile.objects.get(tenant=macrocenter, name="Orders and returns")
+    assert first["messages"][0]["content"].startswith(orders.instructions)
     assert "Returns are accepted within 30 days" in first["messages"][0]["content"]
     assert first["messages"][-1] == {"role": "user", "content": "[web] where is ORD-1002?"}
     tool_message = second["messages"][-1]
@@ -63,13 +59,14 @@ def test_history_from_other_channels_is_in_the_context(macrocenter, llm):
     assert contents[-1] == "[sms] following up on my email"
 
 
+# Arguments that are not JSON and tools not offered are malformed output, a provider failure
+# answered by the offline agent: tests/agents/test_providers.py. Well-formed calls with wrong
+# argument types or unknown fields go back to the model, which may correct itself.
 @pytest.mark.parametrize(
     ("arguments", "name", "problem"),
     [
-        ("{not json", "lookup_order", "not valid JSON"),
         ({"order_number": 1002}, "lookup_order", "Invalid arguments"),
         ({"order_number": "ORD-1002", "confirmed": True}, "cancel_order", "Invalid arguments"),
-        ({}, "drop_database", "Unknown tool"),
     ],
 )
 def test_malformed_tool_calls_go_back_to_the_model_as_errors(macrocenter, llm, arguments, name, problem):
@@ -100,7 +97,7 @@ def test_out_of_steps_says_so_and_escalates(macrocenter, llm):
 def test_provider_errors_fall_back_to_the_offline_agent(macrocenter, llm):
     llm.script({"status": 503})
     result = say(macrocenter, ALEX, "where is ORD-1002?")
-    assert "394857216043" in result["reply"]
+    assert tracking(macrocenter) in result["reply"]
     run = AgentRun.objects.get(conversation_id=result["conversation_id"])
     assert run.provider == "offline" and "llm_unavailable" in run.flags and "503" in run.error
 
@@ -108,27 +105,29 @@ def test_provider_errors_fall_back_to_the_offline_agent(macrocenter, llm):
 def test_a_timeout_falls_back_too(macrocenter, llm, settings):
     settings.LLM_TIMEOUT = 0.3
     llm.script({"delay": 1.0, "content": "too late"})
-    assert "394857216043" in say(macrocenter, ALEX, "where is ORD-1002?")["reply"]
+    assert tracking(macrocenter) in say(macrocenter, ALEX, "where is ORD-1002?")["reply"]
 
 
 def test_refund_needs_the_shoppers_yes_whatever_the_model_does(macrocenter, llm):
+    total = str(Order.objects.get(tenant=macrocenter, number="ORD-1014").total)
     refund = call("process_refund", {"order_number": "ORD-1014"})
-    llm.script(refund, {"content": "Shall I refund 228.63 USD?"})
+    llm.script(refund, {"content": f"Shall I refund {total} USD?"})
     first = say(macrocenter, MIA, "refund ORD-1014")
     assert first["tool_calls"][0]["status"] == "needs_confirmation"
     assert not Refund.objects.filter(order__number="ORD-1014").exists()
     # The model tries again without a yes from the shopper: still only a proposal.
-    llm.script(call("process_refund", {"order_number": "ORD-1014", "amount": "228.63"}), {"content": "?"})
+    llm.script(call("process_refund", {"order_number": "ORD-1014", "amount": total}), {"content": "?"})
     say(macrocenter, MIA, "what do you mean")
     assert not Refund.objects.filter(order__number="ORD-1014").exists()
     # Now the shopper says yes to the proposal, and the same call goes through.
-    llm.script(call("process_refund", {"order_number": "ORD-1014", "amount": "228.63"}), {"content": "Done!"})
+    llm.script(call("process_refund", {"order_number": "ORD-1014", "amount": total}), {"content": "Done!"})
     assert say(macrocenter, MIA, "yes")["tool_calls"][0]["status"] == "ok"
-    assert Refund.objects.get(order__number="ORD-1014").amount == Decimal("228.63")
+    assert Refund.objects.get(order__number="ORD-1014").amount == Decimal(total)
 
 
 def test_a_claimed_refund_the_tools_did_not_make_is_not_sent(macrocenter, llm):
-    llm.script({"content": "Great news: I've issued your refund of $1959.74 for ORD-1001!"})
+    total = Order.objects.get(tenant=macrocenter, number="ORD-1001").total
+    llm.script({"content": f"Great news: I've issued your refund of ${total} for ORD-1001!"})
     result = say(macrocenter, ALEX, "refund ORD-1001 now")
     assert "issued your refund" not in result["reply"]
     run = AgentRun.objects.get(conversation_id=result["conversation_id"])
@@ -146,9 +145,10 @@ def test_system_instructions_are_not_repeated(macrocenter, llm):
 
 
 def test_another_customers_order_number_is_hidden(macrocenter, llm):
-    llm.script({"content": "ORD-1004 was delivered to priya.shah@example.com."})
+    priya = Order.objects.get(tenant=macrocenter, number="ORD-1004").customer
+    llm.script({"content": f"ORD-1004 was delivered to {priya.email}."})
     result = say(macrocenter, ALEX, "any news?")
-    assert "ORD-1004" not in result["reply"] and "priya" not in result["reply"]
+    assert "ORD-1004" not in result["reply"] and priya.email not in result["reply"]
 
 
 def test_the_supervisor_consults_a_specialist_and_answers(macrocenter, llm):
@@ -249,25 +249,27 @@ def _events_of_a_turn(tenant, who, text, capture):
 
 
 def test_the_reply_streams_a_sentence_at_a_time_then_is_done(macrocenter, llm, django_capture_on_commit_callbacks):
+    number = tracking(macrocenter)
     llm.script(
         call("lookup_order", {"order_number": "ORD-1002"}),
-        {"content": "Your Ryzen shipped with FedEx. The tracking number is 394857216043. Anything else?"},
+        {"content": f"Your Ryzen shipped with FedEx. The tracking number is {number}. Anything else?"},
     )
     outcome, events = _events_of_a_turn(macrocenter, ALEX, "where is ORD-1002?", django_capture_on_commit_callbacks)
     kinds = [e["kind"] for e in events]
     assert kinds[0] == "turn.started" and "tool.called" in kinds and kinds[-1] == "reply.done"
     partials = [e["data"]["delta"] for e in events if e["kind"] == "reply.partial"]
-    assert partials == ["Your Ryzen shipped with FedEx.", " The tracking number is 394857216043."]
+    assert partials == ["Your Ryzen shipped with FedEx.", f" The tracking number is {number}."]
     final = next(e for e in events if e["kind"] == "message.created" and e["data"]["direction"] == "outbound")
     assert (
         final["data"]["body"]
         == outcome.reply.body.strip()
-        == ("Your Ryzen shipped with FedEx. The tracking number is 394857216043. Anything else?")
+        == f"Your Ryzen shipped with FedEx. The tracking number is {number}. Anything else?"
     )
 
 
 def test_streaming_stops_at_text_the_guardrails_would_not_send(macrocenter, llm, django_capture_on_commit_callbacks):
-    llm.script({"content": "Hello there. I've issued your refund of 1959.74 USD. Bye now."})
+    total = Order.objects.get(tenant=macrocenter, number="ORD-1001").total
+    llm.script({"content": f"Hello there. I've issued your refund of {total} USD. Bye now."})
     outcome, events = _events_of_a_turn(macrocenter, ALEX, "refund ORD-1001", django_capture_on_commit_callbacks)
     partials = [e["data"]["delta"] for e in events if e["kind"] == "reply.partial"]
     assert partials == ["Hello there."]
@@ -280,6 +282,6 @@ def test_an_open_circuit_skips_the_llm_and_the_offline_agent_answers(macrocenter
     for _ in range(circuit.FAILURE_THRESHOLD):
         circuit.record_failure("primary")
     result = say(macrocenter, ALEX, "where is ORD-1002?")
-    assert "394857216043" in result["reply"] and chat_requests(llm) == []
+    assert tracking(macrocenter) in result["reply"] and chat_requests(llm) == []
     run = AgentRun.objects.get(conversation_id=result["conversation_id"])
     assert run.provider == "offline" and "llm_unavailable" in run.flags and "cooling down" in run.error

@@ -2,17 +2,20 @@
 same door as the ``converse`` command: message_receive commits, turn_run answers."""
 
 import json
+import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from agents.engine.converse import converse, customer_for_contact
 from agents.models import AgentRun, ToolCall
 from conversations.models import Conversation, Customer, Message
 from conversations.services import message_receive
 from hitl.models import ReviewRequest
-from orders.models import Order, Refund, ReturnLabel
+from orders.models import Inventory, Order, Product, Refund, ReturnLabel
 
 
 def say(tenant, who: str, text: str, channel: str = "web") -> dict:
@@ -28,10 +31,18 @@ def tools(result: dict) -> list[tuple[str, str]]:
     return [(call["tool"], call["status"]) for call in result["tool_calls"]]
 
 
+def order(tenant, number: str) -> Order:
+    """A demo order, so a test reads its facts (tracking number, total, status) instead of copying them."""
+    return Order.objects.get(tenant=tenant, number=number)
+
+
 def test_order_status_by_number(macrocenter):
+    shipped = order(macrocenter, "ORD-1002")
+    assert shipped.tracking_number and shipped.carrier  # the premise: it shipped with tracking
     result = say(macrocenter, ALEX, "hey, where is my order ORD-1002?")
     assert tools(result) == [("lookup_order", "ok")]
-    assert "ORD-1002" in result["reply"] and "394857216043" in result["reply"] and "FedEx" in result["reply"]
+    assert "ORD-1002" in result["reply"] and shipped.tracking_number in result["reply"]
+    assert shipped.carrier in result["reply"]
     assert result["ticket"]["category"] == "order_status"
 
 
@@ -47,21 +58,25 @@ def test_what_orders_do_i_have_lists_them_and_a_choice_continues(macrocenter):
     assert len(numbers) > 1
     listed = say(macrocenter, ALEX, "what orders do I have?")
     assert tools(listed) == [("list_orders", "ok")] and all(n in listed["reply"] for n in numbers)
+    [pending] = Order.objects.filter(tenant=macrocenter, customer__email=ALEX, status="pending")
     chosen = say(macrocenter, ALEX, "the pending one")
-    assert tools(chosen) == [("lookup_order", "ok")] and "ORD-1003" in chosen["reply"]
+    assert tools(chosen) == [("lookup_order", "ok")] and pending.number in chosen["reply"]
+    assert chosen["tool_calls"][0]["arguments"] == {"order_number": pending.number}
 
 
 def test_refund_under_the_limit_waits_for_an_explicit_yes(macrocenter):
     order = Order.objects.get(tenant=macrocenter, number="ORD-1014")
+    assert Decimal("0") < order.total <= macrocenter.refund_review_threshold  # the premise: under the limit
+    assert not Refund.objects.filter(order=order).exists()  # and nothing refunded yet: all of it is proposed
     first = say(macrocenter, MIA, "I'd like a refund for ORD-1014 please, it's not what I expected")
     assert tools(first) == [("process_refund", "needs_confirmation")]
-    assert "228.63" in first["reply"] and "yes" in first["reply"].lower()
+    assert f"{order.total} {order.currency}" in first["reply"] and "yes" in first["reply"].lower()
     assert not Refund.objects.filter(order=order).exists()
 
     second = say(macrocenter, MIA, "yes")
     assert tools(second) == [("process_refund", "ok")]
     refund = Refund.objects.get(order=order)
-    assert refund.amount == Decimal("228.63") and refund.status == Refund.Status.PROCESSED
+    assert refund.amount == order.total and refund.status == Refund.Status.PROCESSED
     assert "Refunded" in second["reply"]
     # Saying yes again does nothing: the proposal was used up.
     third = say(macrocenter, MIA, "yes")
@@ -78,6 +93,7 @@ def test_a_hedged_answer_is_not_a_yes(macrocenter):
 
 
 def test_refund_of_ord_1001_over_the_limit_becomes_a_review_request(macrocenter):
+    assert order(macrocenter, "ORD-1001").total > macrocenter.refund_review_threshold  # the premise
     say(macrocenter, ALEX, "I want my money back for ORD-1001")
     result = say(macrocenter, ALEX, "yes, go ahead")
     assert tools(result) == [("process_refund", "needs_review")]
@@ -95,10 +111,15 @@ def test_return_label_inside_the_window(macrocenter):
     result = say(macrocenter, MIA, "yes please")
     assert tools(result) == [("create_return_label", "ok")]
     label = ReturnLabel.objects.get(order__number="ORD-1024")
-    assert label.tracking_number in result["reply"] or "ready" in result["reply"]
+    # The label's own carrier and tracking number, not just word that something is ready.
+    assert f"{label.carrier}, tracking number {label.tracking_number}" in result["reply"]
+    assert "ORD-1024" in result["reply"]
 
 
 def test_return_label_outside_the_window_is_refused(macrocenter):
+    late = order(macrocenter, "ORD-1026")
+    assert late.status == "delivered"  # the premise: only the window stands in the way
+    assert late.delivered_at < timezone.now() - timedelta(days=macrocenter.return_window_days)
     result = say(macrocenter, ALEX, "can I return ORD-1026? I don't need it")
     # Refused at once: no "shall I go ahead?" for a label that a yes could not get.
     assert tools(result) == [("create_return_label", "error")]
@@ -107,9 +128,14 @@ def test_return_label_outside_the_window_is_refused(macrocenter):
 
 
 def test_stock_check_by_name(macrocenter):
+    gpu = Product.objects.get(tenant=macrocenter, sku="MC-GPU-RTX4090-TUF")
+    count = sum(Inventory.objects.filter(product=gpu).values_list("quantity", flat=True))
+    assert count > 0  # the premise: some in stock
     result = say(macrocenter, PRIYA, "do you have the rtx 4090 in stock?")
     assert tools(result) == [("check_inventory", "ok")]
-    assert "RTX 4090" in result["reply"] and "in stock" in result["reply"]
+    assert result["tool_calls"][0]["arguments"] == {"query": gpu.sku}
+    assert f"The {gpu.name} ({gpu.sku}) is in stock: {count} available" in result["reply"]
+    assert f"{gpu.price} {macrocenter.currency}" in result["reply"]
 
 
 def test_knowledge_question_is_answered_from_its_article(macrocenter):
@@ -130,9 +156,12 @@ def test_asking_for_a_human_hands_the_conversation_over(macrocenter):
 
 
 def test_another_customers_order_is_refused(macrocenter):
+    theirs = order(macrocenter, "ORD-1001")
+    assert theirs.customer.email != PRIYA and theirs.tracking_number  # the premise: someone else's, with tracking
     result = say(macrocenter, PRIYA, "what's the status of ORD-1001?")
     assert tools(result) == [("lookup_order", "denied")]
-    assert "1Z4F829A0312845901" not in result["reply"] and "RTX 4090" not in result["reply"]
+    assert theirs.tracking_number not in result["reply"] and "RTX 4090" not in result["reply"]
+    assert str(theirs.total) not in result["reply"]
 
 
 def test_prompt_injection_is_flagged_and_not_obeyed(macrocenter):
@@ -141,18 +170,23 @@ def test_prompt_injection_is_flagged_and_not_obeyed(macrocenter):
     assert not processed.exists()
     run = AgentRun.objects.get(conversation_id=result["conversation_id"])
     assert "prompt_injection_suspected" in run.flags
-    assert all(status != "ok" for tool, status in tools(result) if tool == "process_refund")
+    # Not done, and not even proposed: no refund call, nothing a "yes" could confirm.
+    assert "process_refund" not in [tool for tool, _ in tools(result)]
+    assert "Shall I go ahead" not in result["reply"]
+    assert "pending_action" not in Conversation.objects.get(pk=result["conversation_id"]).agent_state
 
 
 def test_anonymous_visitor_verifies_with_order_number_and_email(macrocenter):
+    tracking = order(macrocenter, "ORD-1002").tracking_number
+    assert tracking
     visitor = Customer.objects.create(tenant=macrocenter)
     first = converse(tenant=macrocenter, customer=visitor, text="where is ORD-1002", verified=False)
     assert first["tool_calls"] == [] and "email" in first["reply"]
     wrong = converse(tenant=macrocenter, customer=visitor, text="it's priya.shah@example.com", verified=False)
-    assert tools(wrong) == [("lookup_order", "denied")] and "394857216043" not in wrong["reply"]
+    assert tools(wrong) == [("lookup_order", "denied")] and tracking not in wrong["reply"]
     converse(tenant=macrocenter, customer=visitor, text="where is ORD-1002", verified=False)
     right = converse(tenant=macrocenter, customer=visitor, text=ALEX, verified=False)
-    assert "394857216043" in right["reply"]
+    assert tracking in right["reply"]
     conversation = Conversation.objects.get(pk=right["conversation_id"])
     assert conversation.customer_verified and conversation.customer.email == ALEX
 
@@ -176,7 +210,7 @@ def test_three_quick_messages_are_answered_by_one_turn(macrocenter):
 
     assert turn_run(conversation_id=conversation.pk).status == "waiting"  # inside the batch window
     outcome = turn_run(conversation_id=conversation.pk, flush=True)
-    assert outcome.status == "answered" and "394857216043" in outcome.reply.body
+    assert outcome.status == "answered" and order(macrocenter, "ORD-1002").tracking_number in outcome.reply.body
     assert AgentRun.objects.filter(conversation=conversation).count() == 1
     assert Message.objects.filter(conversation=conversation, direction="outbound").count() == 1
     # A duplicated task finds nothing left to answer.
@@ -231,10 +265,11 @@ def test_converse_repl_reads_lines_until_eof(macrocenter, monkeypatch, capsys):
 
     monkeypatch.setattr("builtins.input", fake_input)
     call_command("converse", "--tenant", "macrocenter", "--customer", ALEX)
-    assert "394857216043" in capsys.readouterr().out
+    assert order(macrocenter, "ORD-1002").tracking_number in capsys.readouterr().out
 
 
 def test_a_refunded_orders_status_is_told_as_it_is(macrocenter):
+    assert order(macrocenter, "ORD-1016").status == Order.Status.REFUNDED  # the premise
     result = say(macrocenter, "sofia.rossi@example.com", "what's the status of ORD-1016?")
     assert "ORD-1016" in result["reply"] and "refunded" in result["reply"]
     run = AgentRun.objects.get(conversation_id=result["conversation_id"])
@@ -243,20 +278,33 @@ def test_a_refunded_orders_status_is_told_as_it_is(macrocenter):
 
 def test_with_several_orders_the_agent_asks_which_one_and_understands_the_answer(macrocenter):
     lucas = "lucas.silva@example.com"  # ORD-1013 paid, ORD-1023 pending: both cancellable
+    paid = order(macrocenter, "ORD-1013")
+    assert (paid.status, order(macrocenter, "ORD-1023").status) == ("paid", "pending")  # the premise
     first = say(macrocenter, lucas, "can you cancel my order please")
     assert "Which order" in first["reply"] and "ORD-1013" in first["reply"] and "ORD-1023" in first["reply"]
     second = say(macrocenter, lucas, "the pending one")
     assert tools(second) == [("cancel_order", "needs_confirmation")] and "ORD-1023" in second["reply"]
     assert tools(say(macrocenter, lucas, "yes")) == [("cancel_order", "ok")]
-    assert Order.objects.get(tenant=macrocenter, number="ORD-1023").status == "cancelled"
-    assert Order.objects.get(tenant=macrocenter, number="ORD-1013").status == "paid"
+    assert order(macrocenter, "ORD-1023").status == "cancelled"
+    assert order(macrocenter, "ORD-1013").status == "paid"  # the other one untouched
 
 
 def test_only_orders_an_action_applies_to_are_candidates(macrocenter):
-    # Alex has one delivered order inside the window and others that are not returnable.
+    # A return is for delivered orders: Alex's shipped and pending ones are not candidates.
+    mine = Order.objects.filter(tenant=macrocenter, customer__email=ALEX)
+    delivered = list(mine.filter(status="delivered").values_list("number", flat=True))
+    others = list(mine.exclude(status="delivered").values_list("number", flat=True))
+    assert len(delivered) == 2 and others  # the premise: two candidates, so the agent has to ask
     result = say(macrocenter, ALEX, "I want to return my order")
-    assert tools(result)[-1][0] == "create_return_label" or "Which order" in result["reply"]
-    assert "ORD-1002" not in result["reply"] and "ORD-1003" not in result["reply"]
+    assert tools(result) == [("list_orders", "ok")] and result["reply"].startswith("Which order is it?")
+    assert all(number in result["reply"] for number in delivered)
+    assert not any(number in result["reply"] for number in others)
+    # One candidate is no question: Alex's only pending order is the one to cancel.
+    [pending] = mine.filter(status="pending")
+    cancel = say(macrocenter, ALEX, "never mind, I want to cancel my order")
+    assert cancel["tool_calls"][-1] == {
+        "tool": "cancel_order", "arguments": {"order_number": pending.number}, "status": "needs_confirmation"
+    }  # fmt: skip
 
 
 def test_a_greeting_with_a_vague_ask_gets_a_greeting(macrocenter):
@@ -329,8 +377,10 @@ def test_converse_as_a_stranger_starts_a_new_customer_who_can_ask_about_products
 
 def test_converse_finds_a_customer_by_phone_however_it_is_written(macrocenter, capsys):
     customer = Customer.objects.get(tenant=macrocenter, email="mia.johnson@example.com")
-    assert customer.phone == "+19175550110"
-    for written in ("+1 (917) 555-0110", "001 917 555 0110"):
+    assert re.fullmatch(r"\+1\d{10}", customer.phone)  # the premise: a North American number
+    digits = customer.phone[2:]
+    area, exchange, line = digits[:3], digits[3:6], digits[6:]
+    for written in (f"+1 ({area}) {exchange}-{line}", f"001 {area} {exchange} {line}"):
         call_command("converse", "--tenant", "macrocenter", "--customer", written, "--channel", "sms", "hi")
-    assert Customer.objects.filter(tenant=macrocenter, phone__endswith="9175550110").count() == 1
+    assert Customer.objects.filter(tenant=macrocenter, phone__endswith=digits).count() == 1
     assert Message.objects.filter(conversation__customer=customer, channel="sms", body="hi").count() == 2

@@ -6,7 +6,6 @@ import signal
 import subprocess
 import sys
 import time
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -14,8 +13,8 @@ from django.utils import timezone
 from agents.models import AgentRun
 from agents.tasks import run_turn
 from conversations.models import Conversation, Customer, Message
-from conversations.services import message_receive
-from orders.models import Refund
+from conversations.services import message_receive, message_reply_create
+from orders.models import Order, Refund
 from supportdesk.celery import app as celery_app
 from supportdesk.demo.loader import demo_seed
 from tenants.models import Tenant
@@ -41,6 +40,8 @@ def test_three_quick_messages_get_one_answer_from_the_worker(celery_worker, monk
     Tenant.objects.filter(pk=tenant.pk).update(batch_window_ms=800, batch_max_wait_ms=6000)
     tenant.refresh_from_db()
     alex = Customer.objects.get(tenant=tenant, email="alex.morgan@example.com")
+    tracking = Order.objects.get(tenant=tenant, number="ORD-1002").tracking_number
+    assert tracking
     for text in ("hi", "it's about ORD-1002", "where is it?"):
         message_receive(tenant=tenant, channel="sms", body=text, customer=alex, verified=True)
         time.sleep(0.15)
@@ -48,7 +49,7 @@ def test_three_quick_messages_get_one_answer_from_the_worker(celery_worker, monk
     replies = Message.objects.filter(conversation=conversation, direction="outbound")
     wait_for(replies.exists, what="the worker's reply")
     time.sleep(1.5)  # every other scheduled task has fired by now, and found nothing to do
-    assert replies.count() == 1 and "394857216043" in replies.get().body
+    assert replies.count() == 1 and tracking in replies.get().body
     assert AgentRun.objects.filter(conversation=conversation).count() == 1
 
 
@@ -76,12 +77,20 @@ def test_a_worker_killed_mid_turn_reruns_the_turn_without_a_second_refund(celery
     monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
     tenant = seeded()
     mia = Customer.objects.get(tenant=tenant, email="mia.johnson@example.com")
-    pending = {"tool": "process_refund", "arguments": {"order_number": "ORD-1014", "amount": "228.63"},
-               "summary": "I will refund 228.63 USD for order ORD-1014."}  # fmt: skip
-    received = message_receive(tenant=tenant, channel="web", body="yes", customer=mia, verified=True,
-                               schedule_turn=False)  # fmt: skip
-    conversation = Conversation.objects.get(pk=received.message.conversation_id)
-    Conversation.objects.filter(pk=conversation.pk).update(agent_state={"pending_action": pending})
+    order = Order.objects.get(tenant=tenant, number="ORD-1014", customer=mia)
+    assert order.total <= tenant.refund_review_threshold  # the premise: refunded at once, no review
+    amount = f"{order.total} {order.currency}"
+    pending = {"tool": "process_refund", "arguments": {"order_number": "ORD-1014", "amount": str(order.total)},
+               "summary": f"I will refund {amount} for order ORD-1014."}  # fmt: skip
+    asking = message_receive(tenant=tenant, channel="web", body="refund ORD-1014 please", customer=mia,
+                             verified=True, schedule_turn=False)  # fmt: skip
+    conversation = Conversation.objects.get(pk=asking.message.conversation_id)
+    # The agent asked (the question a yes answers), then the shopper said yes.
+    asked = message_reply_create(conversation=conversation, body=f"{pending['summary']} Shall I go ahead?")
+    message_receive(tenant=tenant, channel="web", body="yes", customer=mia, verified=True, schedule_turn=False)
+    Conversation.objects.filter(pk=conversation.pk).update(
+        agent_state={"pending_action": {**pending, "asked_in": asked.pk}}, answered_through_id=asking.message.pk
+    )
     refund_call = {"tool_calls": [{"name": "process_refund", "arguments": pending["arguments"]}]}
     # The model refunds, then hangs before its reply: the worker dies right there.
     fake_openai.script(refund_call, {"delay": 30, "content": "never sent"})
@@ -96,21 +105,22 @@ def test_a_worker_killed_mid_turn_reruns_the_turn_without_a_second_refund(celery
     finally:
         if first.poll() is None:
             os.killpg(first.pid, signal.SIGKILL)
-    assert not Message.objects.filter(conversation=conversation, direction="outbound").exists()
+    replies = Message.objects.filter(conversation=conversation, direction="outbound", pk__gt=asked.pk)
+    assert not replies.exists()
     assert AgentRun.objects.get(conversation=conversation).status == AgentRun.Status.RUNNING
 
     # A new worker gets the unacknowledged task back and runs the whole turn again.
-    fake_openai.script(refund_call, {"content": "Your refund of 228.63 USD is done."})
+    fake_openai.script(refund_call, {"content": f"Your refund of {amount} is done."})
     second = _worker(queue, fake_openai.base_url)
     try:
-        replies = Message.objects.filter(conversation=conversation, direction="outbound")
         wait_for(replies.exists, timeout=90, what="the re-run turn's reply")
     finally:
         os.killpg(second.pid, signal.SIGTERM)
         second.wait(timeout=30)
-    assert replies.get().body == "Your refund of 228.63 USD is done."
-    refunds = Refund.objects.filter(order__number="ORD-1014")
-    assert refunds.count() == 1 and refunds.get().amount == Decimal("228.63")
+    assert replies.get().body == f"Your refund of {amount} is done."
+    refunds = Refund.objects.filter(order=order)
+    assert refunds.count() == 1 and refunds.get().amount == order.total
+    assert refunds.get().status == Refund.Status.PROCESSED
     runs = AgentRun.objects.filter(conversation=conversation).order_by("id")
     assert [r.status for r in runs] == [AgentRun.Status.FAILED, AgentRun.Status.SUCCEEDED]
     assert runs[0].turn_key == runs[1].turn_key

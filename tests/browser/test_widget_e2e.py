@@ -25,11 +25,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
 ]
 
-REPLY = (
-    "Your order ORD-1002 shipped with UPS, tracking number 394857216043. "
-    "It should arrive within two business days. Anything else I can help with?"
-)
-
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -84,13 +79,30 @@ def store(server):
     return server
 
 
-def test_a_shopper_asks_about_an_order_and_staff_watch_it_live(store, browser, fake_openai):
+@pytest.fixture
+def shipped_order(store):
+    """ORD-1002 as seeded, read before the browser starts (Django refuses database work under
+    Playwright's running event loop)."""
+    from orders.models import Order
+
+    order = Order.objects.get(tenant__slug="macrocenter", number="ORD-1002")
+    assert order.carrier and order.tracking_number  # the premise: it shipped with tracking
+    return order
+
+
+def test_a_shopper_asks_about_an_order_and_staff_watch_it_live(store, shipped_order, browser, fake_openai):
     from supportdesk.demo import DEMO_PASSWORD
 
+    # The model repeats what lookup_order tells it: the order's own carrier and tracking number.
+    order = shipped_order
+    reply = (
+        f"Your order ORD-1002 shipped with {order.carrier}, tracking number {order.tracking_number}. "
+        "It should arrive within two business days. Anything else I can help with?"
+    )
     fake_openai.script(
         {"content": json.dumps({"category": "order_status", "priority": "normal", "confidence": 0.95})},
         {"tool_calls": [{"name": "lookup_order", "arguments": {"order_number": "ORD-1002"}}]},
-        {"content": REPLY},
+        {"content": reply},
     )
     shopper = browser.new_page(viewport={"width": 375, "height": 740})  # a phone
     frames: list[str] = []
@@ -102,6 +114,7 @@ def test_a_shopper_asks_about_an_order_and_staff_watch_it_live(store, browser, f
     message.press("Enter")
     log = shopper.get_by_role("log")
     playwright.expect(log).to_contain_text("within two business days", timeout=30_000)
+    playwright.expect(log).to_contain_text(order.tracking_number)
     assert any('"reply.partial"' in frame for frame in frames), "the answer streamed in"
 
     shopper.reload()

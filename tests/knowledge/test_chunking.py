@@ -33,13 +33,21 @@ def test_passages_follow_headings_and_carry_the_heading_path():
 
 
 def test_long_sections_are_cut_under_the_limit_with_overlap():
-    sentences = " ".join(f"Sentence number {i} explains one more detail of the warranty." for i in range(60))
-    passages = chunk_article("Warranty", f"## Details\n\n{sentences}", max_chars=400, overlap_chars=120)
+    # Every sentence is 60 characters (two-digit numbers), so one fits the 120-character overlap
+    # and two (121 with the space) do not: exactly one sentence is repeated at each cut.
+    sentences = [f"Sentence number {i:02d} explains one more detail of the warranty." for i in range(60)]
+    assert {len(s) for s in sentences} == {60}
+    passages = chunk_article("Warranty", "## Details\n\n" + " ".join(sentences), max_chars=400, overlap_chars=120)
     assert len(passages) > 5
     assert all(len(p.text) <= 400 for p in passages)
     for before, after in itertools.pairwise(passages):
-        last_sentence = re.split(r"(?<=\.)\s+", before.text)[-1]
-        assert after.text.startswith(last_sentence) or last_sentence in after.text.split("\n\n")[0]
+        last_sentence = re.split(r"\s+(?=Sentence)", before.text)[-1]
+        repeated, rest = after.text.split("\n\n", 1)
+        assert repeated == last_sentence  # the previous passage's last sentence, alone
+        assert rest.startswith(sentences[sentences.index(last_sentence) + 1])  # then the next one
+    # Nothing lost on the way: every sentence is in a passage, in order.
+    seen = re.findall(r"Sentence number \d\d [^.]+\.", " ".join(p.text for p in passages))
+    assert list(dict.fromkeys(seen)) == sentences
 
 
 def test_a_monster_word_run_is_still_cut():

@@ -1,5 +1,6 @@
 """Money and order rules, enforced in the services whoever calls them."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -55,7 +56,8 @@ class TestCancel:
 
 class TestRefund:
     def test_under_the_limit_is_processed_at_once(self, tenant):
-        order = f.OrderFactory(tenant=tenant, status="delivered")  # total 113.40
+        order = f.OrderFactory(tenant=tenant, status="delivered")
+        assert D("40") < order.total <= tenant.refund_review_threshold  # the premise: part of it, under the limit
         result = refund(tenant, order, D("40"))
         assert (result.status, result.amount) == (Refund.Status.PROCESSED, D("40.00"))
         assert result.processed_at is not None
@@ -64,22 +66,26 @@ class TestRefund:
 
     def test_the_whole_rest_refunds_the_order(self, tenant):
         order = f.OrderFactory(tenant=tenant, status="delivered")
+        assert D("13.40") < order.total <= tenant.refund_review_threshold  # the premise
         refund(tenant, order, D("13.40"), key="a")
         rest = refund(tenant, order, None, key="b")
-        assert rest.amount == D("100.00")
+        assert (rest.status, rest.amount) == (Refund.Status.PROCESSED, order.total - D("13.40"))
         order.refresh_from_db()
         assert order.status == "refunded"
 
     def test_over_the_limit_waits_for_review_and_moves_no_money(self, tenant):
-        order = big_order(tenant)  # total 1959.74, threshold 500
+        order = big_order(tenant)
+        assert order.total > tenant.refund_review_threshold  # the premise
         result = refund(tenant, order, None)
-        assert (result.status, result.amount, result.processed_at) == (Refund.Status.PENDING_REVIEW, D("1959.74"), None)
+        assert (result.status, result.amount, result.processed_at) == (Refund.Status.PENDING_REVIEW, order.total, None)
         order.refresh_from_db()
         assert order.status == "delivered"
         assert AuditEvent.objects.for_tenant(tenant).filter(verb="refund.pending_review").exists()
 
     def test_a_profile_may_lower_the_limit_but_never_raise_it(self, tenant):
         order = big_order(tenant)
+        limit = tenant.refund_review_threshold
+        assert D("50") < D("100") < limit < D("600") < D("5000")  # the premise: 100 is under the store's limit
         assert refund(tenant, order, D("100"), key="a", review_above=D("50")).status == Refund.Status.PENDING_REVIEW
         assert refund(tenant, order, D("600"), key="b", review_above=D("5000")).status == Refund.Status.PENDING_REVIEW
         fresh = big_order(tenant)
@@ -87,6 +93,7 @@ class TestRefund:
 
     def test_small_refunds_adding_up_past_the_limit_wait_for_review(self, tenant):
         order = big_order(tenant)
+        assert D("450") < tenant.refund_review_threshold < D("900")  # the premise: each alone is under it
         assert refund(tenant, order, D("450"), key="a").status == Refund.Status.PROCESSED
         assert refund(tenant, order, D("450"), key="b").status == Refund.Status.PENDING_REVIEW
         staff = services.refund_request(tenant=tenant, order=order, amount=D("40"), reason="goodwill",
@@ -108,7 +115,9 @@ class TestRefund:
     def test_never_more_than_was_paid_counting_pending_reviews(self, tenant):
         order = big_order(tenant)
         refund(tenant, order, D("1500"), key="a")  # waits for review, but is promised
-        with pytest.raises(Conflict, match=r"459\.74 USD left to refund") as error:
+        left = order.total - D("1500")
+        assert D("0") < left < D("500")  # the premise: 500 more is too much
+        with pytest.raises(Conflict, match=re.escape(f"{left} {order.currency} left to refund")) as error:
             refund(tenant, order, D("500"), key="b")
         assert error.value.code == "exceeds_refundable"
         assert Refund.objects.filter(order=order).count() == 1
@@ -134,17 +143,20 @@ class TestRefund:
 
 class TestReturnLabel:
     def test_inside_the_window_a_label_is_made_once(self, tenant):
-        order = big_order(tenant, delivered_at=timezone.now() - timedelta(days=29))
+        order = big_order(tenant, delivered_at=timezone.now() - timedelta(days=tenant.return_window_days - 1))
         label = services.return_label_create(tenant=tenant, order=order)
         assert label.tracking_number.startswith("1Z") and label.label_file.read().startswith(b"RETURN LABEL")
         assert services.return_label_create(tenant=tenant, order=order).pk == label.pk
         assert ReturnLabel.objects.count() == 1
 
     def test_outside_the_window_is_refused_with_the_reason(self, tenant):
-        order = big_order(tenant, delivered_at=timezone.now() - timedelta(days=45))
-        with pytest.raises(Conflict, match="delivered 45 days ago, outside the 30-day return window") as error:
+        window = tenant.return_window_days
+        days = window + 15
+        order = big_order(tenant, delivered_at=timezone.now() - timedelta(days=days))
+        refused = f"delivered {days} days ago, outside the {window}-day return window"
+        with pytest.raises(Conflict, match=refused) as error:
             services.return_label_create(tenant=tenant, order=order)
-        assert error.value.extra == {"delivered_days_ago": 45, "window_days": 30}
+        assert error.value.extra == {"delivered_days_ago": days, "window_days": window}
         assert not ReturnLabel.objects.exists()
 
     @pytest.mark.parametrize("status", ["pending", "paid", "shipped", "cancelled"])
@@ -154,9 +166,12 @@ class TestReturnLabel:
             services.return_label_create(tenant=tenant, order=order)
 
     def test_the_store_sets_the_window(self, tenant):
+        order = big_order(tenant, delivered_at=timezone.now() - timedelta(days=45))
+        assert tenant.return_window_days < 45  # the premise: refused under the default window
+        with pytest.raises(Conflict):
+            services.return_label_create(tenant=tenant, order=order)
         tenant.return_window_days = 60
         tenant.save()
-        order = big_order(tenant, delivered_at=timezone.now() - timedelta(days=45))
         assert services.return_label_create(tenant=tenant, order=order).order == order
 
 
@@ -202,6 +217,7 @@ def test_two_workers_refunding_with_the_same_key_at_once_refund_once(tenant):
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
+    assert not any(thread.is_alive() for thread in threads)
     assert errors == []
-    assert len(set(results)) == 1
+    assert len(results) == 2 and len(set(results)) == 1  # both answered, with the same refund
     assert Refund.objects.filter(order=order).count() == 1

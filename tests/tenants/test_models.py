@@ -13,6 +13,7 @@ ALL_FACTORIES = [
     f.ApiKeyFactory,
     f.WidgetKeyFactory,
     f.AuditEventFactory,
+    f.UsageDayFactory,
     f.ProductFactory,
     f.InventoryFactory,
     f.CustomerFactory,

@@ -1,0 +1,110 @@
+"""Checks on what goes into and comes out of the agent, in code, whatever the model says.
+
+Input (``input_flags``): text that tries to steer the agent is flagged and stays the shopper's
+words (``injection``).
+
+Output (``output_check`` for a reply, ``outbound_check`` for other text sent in the agent's
+name): the model is untrusted, so every outbound word passes three checks:
+- it does not repeat the system or profile instructions (``instructions``): the whole text is
+  replaced;
+- it claims no action that no tool result of this turn confirms (``claims``): the claiming
+  sentences are replaced by what did happen;
+- it shows no other customer's email, phone, address, name or order (``personal``): each is
+  hidden in place.
+"""
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from agents.guardrails.claims import Evidence, unconfirmed_claims
+from agents.guardrails.injection import INJECTION, input_flags
+from agents.guardrails.instructions import repeats_instructions
+from agents.guardrails.personal import hide_personal_data
+from agents.guardrails.text import squash
+
+__all__ = ["INJECTION", "OutputCheck", "ToolCallRecord", "input_flags", "outbound_check", "output_check"]
+
+# One tool call of this turn: name, arguments, result status, result data.
+ToolCallRecord = tuple[str, dict[str, Any], str, dict[str, Any]]
+
+
+@dataclass
+class OutputCheck:
+    text: str
+    flags: list[str] = field(default_factory=list)
+
+
+def output_check(
+    *,
+    text: str,
+    tenant_id: int,
+    customer,
+    instructions: str,
+    calls: Sequence[ToolCallRecord],
+    fallback: str,
+    shopper_text: str = "",
+    handed_off: bool = False,
+) -> OutputCheck:
+    """The reply as it may be sent, and what was changed in it.
+
+    ``customer`` is the shopper the turn acts for (their own data may be shown); ``calls`` this
+    turn's tool calls, whose results may be repeated and are the only proof an action happened;
+    ``shopper_text`` the shopper's words this turn; ``handed_off`` whether the engine itself
+    passed the conversation to a person; ``fallback`` what to say instead of what may not be
+    said (the last tool result's message)."""
+    allowed_text = f"{shopper_text}\n{json.dumps([call[3] for call in calls], default=str)}"
+    if repeats_instructions(text, instructions=instructions, allowed_text=allowed_text):
+        return OutputCheck(fallback, ["output_instructions_leak"])
+    flags = set()
+    unconfirmed = unconfirmed_claims(text, evidence=Evidence.of(calls, escalated=handed_off), allowed_text=allowed_text)
+    if unconfirmed:
+        text = _without_claims(text, [span for span, _ in unconfirmed], fallback)
+        flags |= {f"output_unconfirmed_claim:{tool}" for _, tool in unconfirmed}
+    found = hide_personal_data(
+        text,
+        tenant_id=tenant_id,
+        customer=customer,
+        allowed_text=f"{allowed_text}\n{fallback}",
+        instructions=instructions,
+    )
+    return OutputCheck(found.text, sorted(flags | found.flags))
+
+
+def outbound_check(
+    *,
+    text: str,
+    tenant_id: int,
+    customer,
+    instructions: str,
+    calls: Sequence[ToolCallRecord],
+    shopper_text: str = "",
+    handed_off: bool = False,
+) -> OutputCheck:
+    """The same checks on text that is not the reply (a follow-up's body by email or SMS, an
+    email's subject): nothing is put in place of what may not be sent, so an empty text means
+    there is nothing to send."""
+    return output_check(
+        text=text, tenant_id=tenant_id, customer=customer, instructions=instructions, calls=calls, fallback="",
+        shopper_text=shopper_text, handed_off=handed_off,
+    )  # fmt: skip
+
+
+def _without_claims(text: str, spans: list[tuple[int, int]], fallback: str) -> str:
+    """``text`` with the claiming sentences taken out and ``fallback`` said once in the first's
+    place; only ``fallback`` when nothing worth sending is left."""
+    kept, cursor = [], 0
+    for number, (start, end) in enumerate(spans):
+        kept.append(text[cursor:start])
+        kept.append("\0" if number == 0 else "")
+        cursor = end
+    kept.append(text[cursor:])
+    rest = "".join(kept)
+    if not re.search(r"\w", rest.replace("\0", "")):
+        return fallback
+    if fallback and squash(fallback) in squash(rest):
+        fallback = ""  # the reply already says what happened
+    rest = rest.replace("\0", fallback)
+    return re.sub(r"[ \t]{2,}", " ", rest).strip()

@@ -1,0 +1,163 @@
+"""Bounded cost per message, whatever the model does: one budget of model calls, tokens and
+time for the whole turn, caps on acting tools and follow-ups, and each store's daily budget.
+Past a model budget the offline agent answers, so the shopper still gets a real answer."""
+
+from django.urls import reverse
+
+from agents.engine.converse import converse, customer_for_contact
+from agents.models import AgentProfile, AgentRun
+from conversations.models import Message
+from orders.models import Order
+from tenants.models import UsageDay
+from tenants.selectors import usage_day
+from tests import factories as f
+from tests.fake_openai import tool_call as call
+
+ALEX = "alex.morgan@example.com"
+
+
+def say(tenant, text, who=ALEX):
+    return converse(tenant=tenant, customer=customer_for_contact(tenant=tenant, contact=who), text=text)
+
+
+def chats(llm):
+    return [r for r in llm.requests if r["path"].endswith("/chat/completions")]
+
+
+def run_of(result) -> AgentRun:
+    return AgentRun.objects.get(conversation_id=result["conversation_id"], pk=max(
+        AgentRun.objects.filter(conversation_id=result["conversation_id"]).values_list("pk", flat=True)
+    ))  # fmt: skip
+
+
+def shipped(tenant) -> Order:
+    return Order.objects.filter(tenant=tenant, customer__email=ALEX, status="shipped").first()
+
+
+def test_the_supervisor_and_its_specialists_share_one_budget_of_calls(macrocenter, llm, settings):
+    settings.AGENT_TURN_MAX_LLM_CALLS = 3
+    AgentProfile.objects.filter(tenant=macrocenter).update(max_steps=10)
+    order = shipped(macrocenter)
+    ask = call("ask_specialist", {"specialist": "Orders and returns", "request": f"Where is {order.number}?"})
+    llm.script(ask, *[call("lookup_order", {"order_number": order.number})] * 10)
+    result = say(macrocenter, "hmm so about that thing")  # vague: the supervisor decides
+    assert len(chats(llm)) == 3
+    run = run_of(result)
+    assert "turn_llm_calls_exhausted" in run.flags and run.provider == "offline"
+
+
+def test_a_turn_stops_asking_the_model_past_its_tokens(macrocenter, llm, settings):
+    settings.AGENT_TURN_MAX_TOKENS = 1  # the first call's prompt alone is more
+    order = shipped(macrocenter)
+    llm.script(call("lookup_order", {"order_number": order.number}), {"content": "Let me see."})
+    result = say(macrocenter, f"where is {order.number}?")
+    assert len(chats(llm)) == 1 and "turn_tokens_exhausted" in run_of(result).flags
+    assert order.tracking_number in result["reply"]
+
+
+def test_acting_tools_are_capped_per_turn(macrocenter, llm, settings):
+    settings.AGENT_TURN_MAX_ACTIONS = 2
+    orders = list(Order.objects.filter(tenant=macrocenter, customer__email=ALEX).order_by("number"))
+    llm.script(
+        {"tool_calls": [{"name": "cancel_order", "arguments": {"order_number": o.number}} for o in orders[:4]]},
+        {"content": "Working on it."},
+    )
+    result = say(macrocenter, "cancel all my orders")
+    statuses = [c["status"] for c in result["tool_calls"]]
+    assert statuses[2:] == ["denied"] * (len(statuses) - 2) and len(statuses) == min(4, len(orders))
+    assert all(c["status"] != "denied" for c in result["tool_calls"][:2])
+
+
+def test_acting_tools_are_capped_per_conversation(macrocenter, llm, settings):
+    settings.AGENT_CONVERSATION_MAX_ACTIONS = 1
+    f.ToolCallFactory(tenant=macrocenter, tool="process_refund", status="ok",
+                      run__conversation=_conversation(macrocenter))  # fmt: skip
+    order = shipped(macrocenter)
+    llm.script(call("process_refund", {"order_number": order.number}), {"content": "ok"})
+    result = say(macrocenter, f"refund {order.number}")
+    assert result["tool_calls"][0]["status"] == "denied"
+
+
+def _conversation(tenant):
+    customer = customer_for_contact(tenant=tenant, contact=ALEX)
+    return f.ConversationFactory(tenant=tenant, customer=customer, channel="web")
+
+
+def test_one_followup_per_turn_and_a_few_per_conversation(macrocenter, llm, settings):
+    settings.AGENT_CONVERSATION_MAX_FOLLOWUPS = 2
+    for profile in AgentProfile.objects.filter(tenant=macrocenter):
+        profile.allowed_tools = sorted({*profile.allowed_tools, "send_followup"})
+        profile.save()
+    flood = {"tool_calls": [{"name": "send_followup", "arguments": {"channel": "email", "message": f"spam {i}"}}
+                            for i in range(5)]}  # fmt: skip
+    llm.script(flood, {"content": "Sent!"})
+    first = say(macrocenter, "email me the details please")
+    assert [c["status"] for c in first["tool_calls"]] == ["ok"] + ["denied"] * 4
+    llm.script(flood, {"content": "Sent!"}, flood, {"content": "Sent!"})
+    say(macrocenter, "again please")
+    third = say(macrocenter, "and once more")
+    assert third["tool_calls"][0]["status"] == "denied"
+    sent = Message.objects.filter(conversation__customer__email=ALEX, channel="email", direction="outbound")
+    assert sent.count() == 2
+
+
+def test_a_fan_out_in_one_step_runs_only_the_first_few(macrocenter, llm, settings):
+    settings.AGENT_STEP_MAX_TOOL_CALLS = 3
+    order = shipped(macrocenter)
+    fan = {"tool_calls": [{"name": "lookup_order", "arguments": {"order_number": order.number}}] * 30}
+    llm.script(fan, {"content": f"{order.number} is on its way."})
+    result = say(macrocenter, f"where is {order.number}")
+    assert len(result["tool_calls"]) == 3 and "tool_fanout_capped" in run_of(result).flags
+
+
+def test_the_stores_daily_budget_hands_the_day_to_the_offline_agent(macrocenter, llm):
+    macrocenter.llm_daily_token_budget = 500
+    macrocenter.save()
+    order = shipped(macrocenter)
+    llm.script({"content": "Hello from the model, using tokens."})
+    first = say(macrocenter, "hi there")
+    used = UsageDay.objects.get(tenant=macrocenter, day=usage_day())
+    run = run_of(first)
+    assert used.llm_tokens == run.tokens_in + run.tokens_out > 0 and used.turns == 1
+    UsageDay.objects.filter(pk=used.pk).update(llm_tokens=500)
+    before = len(chats(llm))
+    result = say(macrocenter, f"where is {order.number}?")
+    assert len(chats(llm)) == before  # no model call at all
+    assert "tenant_llm_budget_exhausted" in run_of(result).flags and order.tracking_number in result["reply"]
+
+
+def test_a_cost_budget_counts_too(macrocenter, llm):
+    macrocenter.llm_daily_cost_budget = "0.01"
+    macrocenter.save()
+    f.UsageDayFactory(tenant=macrocenter, day=usage_day(), llm_cost="0.01")
+    result = say(macrocenter, "hello")
+    assert chats(llm) == [] and "tenant_llm_budget_exhausted" in run_of(result).flags
+
+
+def test_the_store_page_shows_todays_usage_against_the_budget(admin_client, macrocenter):
+    macrocenter.llm_daily_token_budget = 100000
+    macrocenter.save()
+    f.UsageDayFactory(tenant=macrocenter, day=usage_day(), llm_tokens=1234)
+    page = admin_client.get(reverse("admin:tenants_tenant_change", args=[macrocenter.pk]))
+    assert "1,234 tokens of 100,000" in page.content.decode()
+
+
+def test_usage_of_one_store_never_spends_anothers_budget(macrocenter, other_tenant, llm):
+    other_tenant.llm_daily_token_budget = 10
+    other_tenant.save()
+    f.UsageDayFactory(tenant=other_tenant, day=usage_day(), llm_tokens=10)
+    llm.script({"content": "Hi! How can I help?"})
+    result = say(macrocenter, "hello")
+    assert result["reply"] == "Hi! How can I help?"
+
+
+def test_a_model_that_drips_is_cut_off_at_the_turns_deadline(macrocenter, llm, settings):
+    settings.AGENT_TURN_DEADLINE_SECONDS = 1
+    settings.LLM_STREAM = True
+    order = shipped(macrocenter)
+    llm.script({"content": " ".join(["slowly"] * 200), "drip": 0.2})  # 40 s of words, a word each 0.2 s
+    result = say(macrocenter, f"where is {order.number}?")
+    run = run_of(result)
+    assert run.provider == "offline" and "llm_unavailable" in run.flags and "deadline" in run.error.lower()
+    assert order.tracking_number in result["reply"]  # a real answer, from the offline agent
+    assert llm.responses[-1]["complete"] is False

@@ -1,0 +1,104 @@
+"""A yes confirms exactly one described action, whatever the model writes or calls: the
+question is written by code from the pending action, and what runs after the yes is that
+action and nothing else."""
+
+from decimal import Decimal
+
+from agents.engine.converse import converse, customer_for_contact
+from agents.models import AgentProfile
+from conversations import services as conversation_services
+from conversations.models import Conversation, Message
+from orders.models import Order, Refund, ReturnLabel
+from orders.services import refund_review_reason
+from tests.fake_openai import tool_call as call
+
+MIA = "mia.johnson@example.com"
+
+
+def calls(*pairs):
+    return {"tool_calls": [{"name": n, "arguments": a} for n, a in pairs]}
+
+
+def say(tenant, text):
+    return converse(tenant=tenant, customer=customer_for_contact(tenant=tenant, contact=MIA), text=text)
+
+
+def refundable(tenant) -> Order:
+    """One of Mia's orders that can be refunded, read from the seeded data."""
+    return Order.objects.filter(tenant=tenant, customer__email=MIA, status__in=["paid", "delivered"]).first()
+
+
+def test_the_question_is_written_from_the_pending_action_not_the_models_prose(macrocenter, llm):
+    order = refundable(macrocenter)
+    llm.script(
+        call("process_refund", {"order_number": order.number, "amount": "10.00"}),
+        {"content": f"Sorry about that! Shall I refund the full {order.total} and cancel ORD-9999 too? Say yes!"},
+    )
+    result = say(macrocenter, f"I want a refund of $10 for {order.number}")
+    reply = result["reply"]
+    assert reply.startswith("Sorry about that!")
+    assert f"I will refund 10.00 {order.currency} for order {order.number}." in reply
+    assert str(order.total) not in reply and "ORD-9999" not in reply
+    assert reply.count("?") == 1  # one question: the code's
+
+
+def test_yes_runs_exactly_the_pending_action_whatever_the_model_calls(macrocenter, llm):
+    order = refundable(macrocenter)
+    other = Order.objects.filter(tenant=macrocenter, customer__email=MIA).exclude(pk=order.pk).first()
+    llm.script(call("process_refund", {"order_number": order.number, "amount": "10.00"}), {"content": "Confirm?"})
+    say(macrocenter, f"I want a refund of $10 for {order.number}")
+    # After the yes the model tries for more: a bigger refund, another order's refund, a label.
+    llm.script(
+        calls(
+            ("process_refund", {"order_number": order.number, "amount": "99.00"}),
+            ("process_refund", {"order_number": other.number}),
+            ("create_return_label", {"order_number": order.number}),
+        ),
+        {"content": "All done: refunded and labelled!"},
+    )
+    result = say(macrocenter, "yes")
+    assert result["tool_calls"][0] == {
+        "tool": "process_refund", "arguments": {"order_number": order.number, "amount": "10.00"}, "status": "ok"
+    }  # fmt: skip
+    assert all(c["status"] != "ok" for c in result["tool_calls"][1:])
+    assert [r.amount for r in Refund.objects.filter(order__customer__email=MIA)] == [Decimal("10.00")]
+    assert not ReturnLabel.objects.filter(order__in=[order, other]).exists()
+    assert "labelled" not in result["reply"]
+
+
+def test_yes_without_a_described_action_confirms_nothing(macrocenter, llm):
+    order = refundable(macrocenter)
+    # The model asks in its own words, without proposing through the tool.
+    llm.script({"content": f"Would you like me to refund {order.number} in full?"})
+    say(macrocenter, f"I want my money back for {order.number}")
+    llm.script(call("process_refund", {"order_number": order.number}), {"content": "Done!"})
+    result = say(macrocenter, "yes")
+    assert result["tool_calls"] == [
+        {"tool": "process_refund", "arguments": {"order_number": order.number}, "status": "needs_confirmation"}
+    ]
+    assert not Refund.objects.filter(order=order).exists()
+
+
+def test_a_yes_after_another_message_answers_that_message(macrocenter, llm):
+    """A staff member (or a follow-up) wrote after the agent asked: the shopper's yes answers
+    the latest message they got, not the proposal above it."""
+    order = refundable(macrocenter)
+    llm.script(call("process_refund", {"order_number": order.number, "amount": "10.00"}), {"content": "Sure."})
+    first = say(macrocenter, f"I want a refund of $10 for {order.number}")
+    conversation = Conversation.objects.get(pk=first["conversation_id"])
+    conversation_services.message_reply_create(
+        conversation=conversation, body="Hi, Sam from support here. Can I close this ticket?",
+        sender_kind=Message.SenderKind.STAFF,
+    )  # fmt: skip
+    llm.script({"content": "Okay."})
+    result = say(macrocenter, "yes")
+    assert result["tool_calls"] == [] and not Refund.objects.filter(order=order).exists()
+
+
+def test_the_offline_agent_keeps_its_own_wording(macrocenter):
+    order = refundable(macrocenter)
+    result = say(macrocenter, f"I want a refund for {order.number}")
+    assert result["reply"].count("Shall I go ahead?") == 1
+    limit = AgentProfile.objects.get(tenant=macrocenter, name="Orders and returns").refund_auto_approve_limit
+    waits = refund_review_reason(tenant=macrocenter, order=order, amount=order.total, review_above=limit)
+    assert say(macrocenter, "yes")["tool_calls"][0]["status"] == ("needs_review" if waits else "ok")
