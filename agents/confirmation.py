@@ -41,9 +41,18 @@ def is_explicit_yes(text: str) -> bool:
 
 
 ASK = "Shall I go ahead? Please reply yes to confirm."
-# What in a model's sentence could make the shopper think they are saying yes to something
-# else: a question, a figure (an amount, an order number), an invitation to confirm.
-SOLICITS = re.compile(r"\?|\d|\b(confirm|reply|say|yes|shall|should|want me|would you like|go ahead|okay)\b", re.I)
+# A sentence that asks the shopper to say yes (or to confirm) to something.
+ASKS_YES = re.compile(
+    r"\b(confirm\w*|reply|respond|answer|say|yes|shall i|should i|want me to|would you like|go ahead|okay|ok)\b", re.I
+)
+# What in a model's sentence beside a proposal could make the shopper think they are saying
+# yes to something else: a question, a figure (an amount, an order number), an invitation to
+# confirm, or an action of its own ("I'll also cancel your other orders").
+SOLICITS = re.compile(
+    ASKS_YES.pattern + r"|\?|\d|\b(refund\w*|cancel\w*|return\w*|label\w*|order\w*|amount|charge\w*|money|"
+    r"credit\w*|pay\w*|instal\w*|ship\w*|replace\w*|exchange\w*|everything|all)\b",
+    re.I,
+)
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -58,9 +67,26 @@ def confirmation_reply(text: str, pending: dict, *, trusted: bool) -> str:
     written from the same pending action) is kept when it already asks; a model's text keeps
     only its sentences that ask nothing and name no figure, and the question is code's."""
     question = confirmation_question(pending)
-    if trusted and (question in text or "reply yes" in text.lower()):
-        return text
+    if trusted and pending["summary"] in text:
+        return text  # it already says what a yes will do
     if trusted:
         return f"{text}\n\n{question}".strip()
     kept = [s.strip() for s in SENTENCE.split(text or "") if s.strip() and not SOLICITS.search(s)]
     return " ".join([*kept, question])
+
+
+def asks_yes(text: str) -> bool:
+    """Does the text ask the shopper for a yes or a confirmation?"""
+    return any(_asks(sentence) for sentence in SENTENCE.split(text or ""))
+
+
+def _asks(sentence: str) -> bool:
+    if ASKS_YES.search(sentence) and "?" in sentence:
+        return True
+    return bool(re.search(r"\b(reply|respond|answer|say)\b.{0,20}\byes\b|\bconfirm\b", sentence, re.I))
+
+
+def without_yes_requests(text: str) -> str:
+    """``text`` less its sentences that ask for a yes or a confirmation: only the engine's own
+    question, in the conversation, may ask for one (a follow-up by email must not)."""
+    return " ".join(s.strip() for s in SENTENCE.split(text or "") if s.strip() and not _asks(s))

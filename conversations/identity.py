@@ -7,6 +7,7 @@ conversation. An email or order number that appears only in a tool call proves n
 """
 
 import re
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -19,6 +20,7 @@ from tenants.models import AuditEvent
 from tenants.services import audit_record
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+DASHES = re.compile(r"[\u2010-\u2015\u2212]")
 # How many of the conversation's latest inbound messages are read for the shopper's words.
 MESSAGES_READ = 200
 
@@ -42,13 +44,32 @@ def _inbound_bodies(conversation: Conversation) -> list[str]:
     inbound = Message.objects.filter(
         tenant_id=conversation.tenant_id, conversation_id=conversation.pk, direction=Message.Direction.INBOUND
     ).order_by("-id")[:MESSAGES_READ]
-    return list(inbound.values_list("body", flat=True))
+    # Full-width letters and digits, and the many dashes, read as typed on any keyboard.
+    return [DASHES.sub("-", unicodedata.normalize("NFKC", body)) for body in inbound.values_list("body", flat=True)]
 
 
 def _typed_number(bodies: list[str], order_number: str) -> bool:
+    """The order number as shoppers write it: with the store's prefix ("ORD-1002", "ord 1002",
+    "ORD1002"), after "#", or after the word order ("order 1002", "order no. 1002"); a bare
+    number elsewhere ("waited 1004 minutes") is not it."""
     digits = _digits(order_number)
-    number = re.compile(rf"(?<!\d){digits}(?!\d)")
-    return bool(digits) and any(number.search(body) for body in bodies)
+    if not digits:
+        return False
+    prefix = re.escape(re.match(r"[A-Za-z]*", order_number.strip()).group(0))
+    lead = r"#\s*|\border\b[^\d\n]{0,12}"
+    if prefix:
+        lead = rf"\b{prefix}\s*[-#]?\s*|{lead}"
+    number = re.compile(rf"(?:{lead})(?<!\d){digits}(?!\d)", re.IGNORECASE)
+    return any(number.search(body) for body in bodies)
+
+
+def shopper_wrote(*, conversation: Conversation, text: str) -> bool:
+    """Did the shopper write ``text`` (any case and spacing) in this conversation?"""
+    words = (text or "").split()
+    if not words:
+        return False
+    said = re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, words)) + r"(?!\w)", re.IGNORECASE)
+    return any(said.search(body) for body in _inbound_bodies(conversation))
 
 
 def shopper_typed(*, conversation: Conversation, order_number: str, email: str | None = None) -> bool:

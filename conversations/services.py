@@ -142,8 +142,12 @@ def customers_link(*, keep: Customer, merge: Customer) -> Customer:
     if keep.tenant_id != merge.tenant_id:
         raise ApplicationError("Customers of different stores cannot be linked.", code="cross_tenant")
     with transaction.atomic():
-        Conversation.objects.filter(customer=merge).update(customer=keep)
+        moved = Conversation.objects.filter(customer=merge).update(customer=keep)
         Ticket.objects.filter(customer=merge).update(customer=keep)
+        audit_record(
+            tenant=keep.tenant, verb="customer.linked", actor_kind=AuditEvent.ActorKind.SYSTEM,
+            actor_label="identity proof", target=keep, data={"merged": merge.pk, "conversations_moved": moved},
+        )  # fmt: skip
         if merge.orders.exists():
             return keep
         taken = {f: getattr(merge, f) for f in LINKED_FIELDS if getattr(merge, f) and not getattr(keep, f)}

@@ -42,6 +42,9 @@ class Turn:
     # The result of the pending action the shopper's yes confirmed: the engine runs it, exactly
     # as proposed, before any model speaks (agents.engine.turn).
     confirmed: ToolResult | None = None
+    # Where the offline agent's tool calls begin, when it answers: proposals before that (a
+    # model's, before it failed) are not what its reply asks about.
+    offline_from: int = 0
     _profiles: list[AgentProfile] | None = None
 
     @property

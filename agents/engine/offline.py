@@ -144,7 +144,10 @@ def offline_reply(turn: Turn) -> str:
             return "No problem, I won't do that. Is there anything else I can help you with?"
         if HOLD.search(last):
             turn.state["pending_action"] = context.pending_action  # still on offer
-            return "Okay, I haven't done anything yet. Just reply yes whenever you'd like me to go ahead."
+            return (
+                f"Okay, I haven't done anything yet. {context.pending_action['summary']} "
+                "Just reply yes whenever you'd like me to go ahead."
+            )
         pending = context.pending_action
         named = extract(tenant=turn.tenant, text=last).order_numbers
         if bare_reference(last) and named == [pending["arguments"].get("order_number")]:

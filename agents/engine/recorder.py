@@ -24,7 +24,7 @@ def _arguments_as_dict(arguments) -> dict:
         return arguments
     try:
         parsed = json.loads(arguments or "{}")
-    except (TypeError, json.JSONDecodeError):
+    except (TypeError, ValueError, RecursionError):
         return {"_raw": str(arguments)[:2000]}
     return parsed if isinstance(parsed, dict) else {"_raw": str(arguments)[:2000]}
 
@@ -96,7 +96,12 @@ class TurnRecorder:
             self.budget.llm_calls += 1
         self.tokens_in += response.tokens_in
         self.tokens_out += response.tokens_out
-        self.cost += call_cost(model=response.model, tokens_in=response.tokens_in, tokens_out=response.tokens_out)
+        # Priced as the model asked for, or the one the server named when that costs more: a
+        # server's word may not make a call free.
+        self.cost += max(
+            call_cost(model=model, tokens_in=response.tokens_in, tokens_out=response.tokens_out)
+            for model in (response.requested_model, response.model)
+        )
         self.run.provider, self.run.model = response.provider, response.model
 
     def llm_check(self) -> None:

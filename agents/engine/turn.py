@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from agents.confirmation import confirmation_reply, is_explicit_yes
+from agents.confirmation import asks_yes, confirmation_reply, is_explicit_yes, without_yes_requests
 from agents.engine.budget import BudgetExhausted, TurnBudget
 from agents.engine.context import ENGINE_INSTRUCTIONS, Turn
 from agents.engine.entities import bare_reference
@@ -33,7 +33,7 @@ from agents.tools import ToolContext
 from agents.triage import triage
 from conversations import services as conversation_services
 from conversations.models import Conversation, Message
-from conversations.services import WEAK_CATEGORIES
+from conversations.services import MAX_MESSAGE_CHARS, WEAK_CATEGORIES
 from supportdesk.errors import ApplicationError
 from tenants.services import usage_record
 
@@ -205,7 +205,13 @@ def _compose(turn: Turn) -> tuple[str, AgentProfile | None]:
             )
             turn.escalated = result.ok
             return OUT_OF_STEPS, profile
+        except Exception as error:  # whatever a hostile answer broke: the offline agent answers
+            logger.exception("the LLM path failed on conversation %s", turn.conversation.pk)
+            turn.flags.append("llm_failed")
+            turn.recorder.run.error = f"{type(error).__name__}: {error}"[:2000]
     # The offline agent acts through the intent's specialist tools, or all tools when none is set.
+    # What the model proposed before it failed is not on offer: the offline agent's reply is.
+    turn.offline_from = len(turn.recorder.calls)
     turn.context.profile = profile if profile is not None and profile.role == AgentProfile.Role.SPECIALIST else None
     turn.recorder.run.provider, turn.recorder.run.model = "offline", ""
     return offline_reply(turn), turn.context.profile
@@ -252,8 +258,9 @@ def _check(turn: Turn, text: str):
 
 
 def _outbound(turn: Turn, text: str) -> tuple[str, list[str]]:
-    """A follow-up's body or subject, through the same checks as the reply."""
-    checked = outbound_check(text=text, **_guarded(turn))
+    """A follow-up's body or subject, through the same checks as the reply; and it may not ask
+    for a yes (only the engine's own question in the conversation does)."""
+    checked = outbound_check(text=without_yes_requests(_bounded(text)), **_guarded(turn))
     turn.flags.extend(checked.flags)
     return checked.text, checked.flags
 
@@ -262,6 +269,10 @@ def _streamer(turn: Turn):
     """Partial reply text for the live channels, released only while it passes the guardrails."""
 
     def passes(text: str) -> bool:
+        if len(text) > MAX_MESSAGE_CHARS or asks_yes(text):
+            return False  # too long to send whole; or a question only the engine may ask
+        if turn.recorder.last("needs_confirmation") is not None:
+            return False  # the reply will carry the engine's own question: the final message says it
         checked = _check(turn, text)
         return not checked.flags and checked.text == text
 
@@ -270,7 +281,7 @@ def _streamer(turn: Turn):
 
 def _finish(turn: Turn, text: str) -> TurnOutcome:
     run, recorder = turn.recorder.run, turn.recorder
-    checked = _check(turn, text)
+    checked = _check(turn, _bounded(text))
     turn.flags.extend(checked.flags)
     text = checked.text
     pending = _pending(turn)
@@ -305,15 +316,24 @@ def _finish(turn: Turn, text: str) -> TurnOutcome:
     return TurnOutcome("answered", run=run, reply=reply)
 
 
+def _bounded(text: str) -> str:
+    """A reply no longer than a message may be: cut at the last sentence that fits."""
+    if len(text) <= MAX_MESSAGE_CHARS:
+        return text
+    head = text[: MAX_MESSAGE_CHARS - 1]
+    cut = max(head.rfind(mark) for mark in (". ", "! ", "? ", "\n"))
+    return (head[: cut + 1] if cut > MAX_MESSAGE_CHARS // 2 else head).rstrip() + "…"
+
+
 def _pending(turn: Turn) -> dict | None:
     """The action a yes to this reply would confirm: the turn's last proposal (or the one the
     offline agent kept on offer). None once the conversation went to a person."""
     offered = turn.state.pop("pending_action", None)
     if turn.escalated:
         return None
-    proposed = turn.recorder.last("needs_confirmation")
-    if proposed is not None:
-        return proposed[2].data["pending_action"]
+    proposals = [c for c in turn.recorder.calls[turn.offline_from :] if c[2].status == "needs_confirmation"]
+    if proposals:
+        return proposals[-1][2].data["pending_action"]
     return offered
 
 

@@ -38,3 +38,6 @@ class LLMResponse:
     tool_calls: list[ToolCallRequest] = field(default_factory=list)
     tokens_in: int = 0
     tokens_out: int = 0
+    # The model the call was made for: what it is priced as (a response's own "model" is the
+    # server's word, and may name a model that costs nothing).
+    requested_model: str = ""

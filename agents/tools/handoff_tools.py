@@ -18,6 +18,15 @@ class CustomerInfoArguments(ToolArguments):
     order_number: str | None = Field(default=None, max_length=32)
 
 
+def _said(context: ToolContext, key: str, value: str) -> bool:
+    conversation = context.conversation
+    if conversation is None:
+        return False
+    if key == "order_number":
+        return identity.shopper_typed(conversation=conversation, order_number=value)
+    return identity.shopper_wrote(conversation=conversation, text=value)
+
+
 class SaveCustomerInfo(Tool):
     name = "save_customer_info"
     description = "Remember facts the shopper gave: name, issue type, severity, order number."
@@ -27,6 +36,10 @@ class SaveCustomerInfo(Tool):
         if context.customer is None:
             return ToolResult("error", {"message": "There is no customer record for this conversation yet."})
         facts = arguments.model_dump(exclude_none=True)
+        unsaid = [key for key in ("name", "order_number") if key in facts and not _said(context, key, facts[key])]
+        if unsaid:
+            # Who the shopper is, and which order, come from their own words, never the model's.
+            return ToolResult("denied", {"message": f"The shopper has not said that {' or '.join(unsaid)} here."})
         if not facts:
             return ToolResult("error", {"message": "Nothing to save."})
         customer = conversation_services.customer_facts_save(

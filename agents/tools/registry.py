@@ -63,6 +63,8 @@ def execute(context: ToolContext, name: str, arguments: str | dict | None) -> To
             arguments = json.loads(arguments or "{}")
         except json.JSONDecodeError as exc:
             return done("error", {"message": f"The arguments are not valid JSON: {exc.msg}."})
+        except RecursionError:
+            return done("error", {"message": "The arguments are nested too deeply."})
     if not isinstance(arguments, dict):
         return done("error", {"message": "The arguments must be a JSON object."})
     try:

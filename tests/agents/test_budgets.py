@@ -2,6 +2,7 @@
 time for the whole turn, caps on acting tools and follow-ups, and each store's daily budget.
 Past a model budget the offline agent answers, so the shopper still gets a real answer."""
 
+import pytest
 from django.urls import reverse
 
 from agents.engine.converse import converse, customer_for_contact
@@ -161,3 +162,51 @@ def test_a_model_that_drips_is_cut_off_at_the_turns_deadline(macrocenter, llm, s
     assert run.provider == "offline" and "llm_unavailable" in run.flags and "deadline" in run.error.lower()
     assert order.tracking_number in result["reply"]  # a real answer, from the offline agent
     assert llm.responses[-1]["complete"] is False
+
+
+def completion(content: str, *, model: str = "gpt-4o-mini", usage: dict | None = None) -> dict:
+    """A whole chat completion as a server may send it, with or without the usage it reports."""
+    import json
+
+    body = {
+        "id": "x",
+        "object": "chat.completion",
+        "created": 0,
+        "model": model,
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
+    }
+    if usage is not None:
+        body["usage"] = usage
+    return {"raw": json.dumps(body), "status": 200, "content_type": "application/json"}  # fmt: skip
+
+
+def test_a_server_that_reports_no_usage_still_spends_the_budget(macrocenter, llm, settings):
+    settings.LLM_STREAM = False
+    macrocenter.llm_daily_token_budget = 300
+    macrocenter.save()
+    words = " ".join(["word"] * 400)
+    llm.script(completion(words), completion(words), completion(words))
+    first = say(macrocenter, "hello")
+    run = run_of(first)
+    assert run.tokens_out >= 400 // 2 and run.provider == "primary"  # estimated from the text: about 4 chars a token
+    assert UsageDay.objects.get(tenant=macrocenter, day=usage_day()).llm_tokens == run.tokens_in + run.tokens_out
+    second = say(macrocenter, "hello again")
+    assert "tenant_llm_budget_exhausted" in run_of(second).flags
+
+
+def test_a_server_cannot_make_a_call_free_by_naming_another_model(macrocenter, llm, settings):
+    settings.LLM_STREAM = False
+    llm.script(completion("Hi!", model="totally-free-model", usage={"prompt_tokens": 50000, "completion_tokens": 9000,
+                                                                  "total_tokens": 59000}))  # fmt: skip
+    run = run_of(say(macrocenter, "hello"))
+    assert run.cost > 0  # priced as the configured gpt-4o-mini
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_a_flood_of_words_is_cut_to_one_message(macrocenter, llm, settings, stream):
+    from conversations.services import MAX_MESSAGE_CHARS
+
+    settings.LLM_STREAM = stream
+    llm.script({"content": "This is a sentence about your order. " * 3000})
+    result = say(macrocenter, "hello")
+    assert len(result["reply"]) <= MAX_MESSAGE_CHARS and result["reply"].startswith("This is a sentence")

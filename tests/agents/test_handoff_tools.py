@@ -32,8 +32,26 @@ def test_a_ticket_names_only_an_order_of_the_shopper_or_one_they_wrote_about(ten
     context = ToolContext(tenant=tenant, customer=conversation.customer, verified=True, conversation=conversation)
     execute(context, "escalate_to_human", {"reason": "Wants a person", "order_number": "ORD-1200"})
     assert Ticket.objects.get().order_number == ""
+    f.MessageFactory(tenant=tenant, conversation=conversation, body="I've waited 1200 minutes on hold!")
+    execute(context, "escalate_to_human", {"reason": "Wants a person", "order_number": "ORD-1200"})
+    assert Ticket.objects.get().order_number == ""  # a number is not an order because it has its digits
+    f.MessageFactory(tenant=tenant, conversation=conversation, body="it's about order #1200 really")
+    execute(context, "escalate_to_human", {"reason": "Wants a person", "order_number": "ORD-1200"})
+    assert Ticket.objects.get().order_number == "ORD-1200"  # the shopper wrote about it: staff will check
     execute(context, "escalate_to_human", {"reason": "Wants a person", "order_number": mine.number.lower()})
     assert Ticket.objects.get().order_number == mine.number
+
+
+def test_a_name_or_order_the_shopper_never_gave_is_not_saved(tenant):
+    """A visitor's record never takes another customer's name from the model's arguments."""
+    visitor = f.CustomerFactory(tenant=tenant, name="", email="", phone="")
+    said = f.MessageFactory(tenant=tenant, conversation__customer=visitor, body="Is a PSU OK for 4090? waited 1004 min")
+    context = ToolContext(tenant=tenant, customer=visitor, conversation=said.conversation)
+    # Not said: another customer's name, an order number ("1004 min" is not one), a word's part.
+    for facts in ({"name": "Mia Johnson"}, {"order_number": "ORD-1004"}, {"name": "PS", "severity": "high"}):
+        assert execute(context, "save_customer_info", facts).status == "denied"
+    visitor.refresh_from_db()
+    assert visitor.name == "" and visitor.extracted_data == {}
 
 
 def test_bad_escalations_are_refused(tenant):
@@ -46,7 +64,8 @@ def test_bad_escalations_are_refused(tenant):
 
 def test_customer_facts_are_typed_and_merged(tenant):
     customer = f.CustomerFactory(tenant=tenant, name="")
-    context = ToolContext(tenant=tenant, customer=customer)
+    said = f.MessageFactory(tenant=tenant, conversation__customer=customer, body="I'm alex, order ORD-1001 is DOA")
+    context = ToolContext(tenant=tenant, customer=customer, conversation=said.conversation)
     result = execute(context, "save_customer_info", {"name": "Alex", "severity": "high", "order_number": "ORD-1001"})
     assert result.status == "ok"
     execute(context, "save_customer_info", {"issue_type": "dead on arrival"})

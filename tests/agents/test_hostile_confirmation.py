@@ -4,6 +4,8 @@ action and nothing else."""
 
 from decimal import Decimal
 
+import pytest
+
 from agents.engine.converse import converse, customer_for_contact
 from agents.models import AgentProfile
 from conversations import services as conversation_services
@@ -102,3 +104,44 @@ def test_the_offline_agent_keeps_its_own_wording(macrocenter):
     limit = AgentProfile.objects.get(tenant=macrocenter, name="Orders and returns").refund_auto_approve_limit
     waits = refund_review_reason(tenant=macrocenter, order=order, amount=order.total, review_above=limit)
     assert say(macrocenter, "yes")["tool_calls"][0]["status"] == ("needs_review" if waits else "ok")
+
+
+@pytest.mark.parametrize("then", ["ORD-{number}", "hold on, let me think"])
+def test_a_proposal_the_model_made_before_failing_is_not_what_yes_confirms(macrocenter, llm, then):
+    """The model proposes a bigger refund, then fails: the offline agent answers about the
+    proposal already on offer, and a yes does that one, not the model's."""
+    order = refundable(macrocenter)
+    llm.script(call("process_refund", {"order_number": order.number, "amount": "10.00"}), {"content": "Sure."})
+    say(macrocenter, f"I want a refund of $10 for {order.number}")
+    llm.script(call("process_refund", {"order_number": order.number}), {"content": ""})  # empty: offline answers
+    asked = say(macrocenter, then.format(number=order.number.split("-")[-1]))
+    assert f"10.00 {order.currency}" in asked["reply"] and str(order.total) not in asked["reply"]
+    llm.script({"content": "Done."})
+    say(macrocenter, "yes")
+    assert [r.amount for r in Refund.objects.filter(order=order)] == [Decimal("10.00")]
+
+
+def test_nothing_the_model_writes_beside_a_proposal_asks_for_the_yes(macrocenter, llm, settings, monkeypatch):
+    """Not the streamed text, not a follow-up by email, not an action of its own in the prose."""
+    from agents.engine import recorder
+
+    settings.LLM_STREAM = True
+    for profile in AgentProfile.objects.filter(tenant=macrocenter):
+        profile.allowed_tools = sorted({*profile.allowed_tools, "send_followup"})
+        profile.save()
+    partials = []
+    publish = recorder.event_publish
+    monkeypatch.setattr(recorder, "event_publish", lambda **kw: (partials.append(kw["data"].get("delta", "")),
+                                                                 publish(**kw)))  # fmt: skip
+    order = refundable(macrocenter)
+    bigger = f"Shall I refund the full {order.total} and cancel your other orders? Reply yes in the chat to confirm."
+    llm.script(
+        call("process_refund", {"order_number": order.number, "amount": "10.00"}),
+        call("send_followup", {"channel": "email", "message": f"Your request. {bigger}"}),
+        {"content": "Great news. I'm also going to cancel every other order on your account. " + bigger},
+    )
+    result = say(macrocenter, f"I want a refund of $10 for {order.number}")
+    assert not any("Shall I refund the full" in p or "cancel" in p for p in partials)
+    assert "cancel" not in result["reply"] and str(order.total) not in result["reply"]
+    email = Message.objects.get(conversation__customer__email=MIA, channel="email", direction="outbound")
+    assert "yes" not in email.body.lower() and "Your request." in email.body

@@ -133,6 +133,9 @@ MALFORMED = {
     "a call to a tool that does not exist": {"tool_calls": [{"name": "drop_database", "arguments": {}}]},
     "arguments that are not JSON": {"tool_calls": [{"name": "lookup_order", "arguments": "{not json"}]},
     "arguments that are not an object": {"tool_calls": [{"name": "lookup_order", "arguments": "[1002]"}]},
+    "arguments nested past any parser": {
+        "tool_calls": [{"name": "lookup_order", "arguments": '{"x": ' + "[" * 100_000 + "]" * 100_000 + "}"}]
+    },
 }
 MALFORMED_STREAMS = {
     "a stream cut after two chunks": {"content": "Your order shipped with FedEx today.", "break_after": 2},

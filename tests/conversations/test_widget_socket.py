@@ -11,6 +11,7 @@ from channels.testing import WebsocketCommunicator
 from conversations.models import Customer, Message
 from conversations.widget import user_hash
 from supportdesk.asgi import application
+from tenants.models import AuditEvent
 from tests.factories import CustomerFactory, OrderFactory, TenantFactory, WidgetKeyFactory
 
 ORIGIN = "https://shop.example.com"
@@ -219,6 +220,8 @@ def test_an_anonymous_visitor_who_signs_in_keeps_the_conversation(store):
 
     run(scenario())
     assert customer.conversations.count() == 1
+    linked = AuditEvent.objects.get(tenant=store.tenant, verb="customer.linked")
+    assert linked.target_id == str(customer.pk) and linked.data["conversations_moved"] == 1
 
 
 def test_a_visitor_who_proves_an_order_keeps_talking_in_the_same_conversation(store):
