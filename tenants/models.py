@@ -75,10 +75,13 @@ class Tenant(models.Model):
     # What the store's AI may spend on LLMs per day (UTC); past either, the offline agent answers
     # until the day ends. Blank: no limit.
     llm_daily_token_budget = models.PositiveBigIntegerField(
-        null=True, blank=True, help_text="LLM tokens (in + out) the AI may use per day. Blank: no limit."
+        "LLM daily token budget",
+        null=True,
+        blank=True,
+        help_text="LLM tokens (in + out) the AI may use per day. Blank: no limit.",
     )
     llm_daily_cost_budget = models.DecimalField(
-        max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))],
+        "LLM daily cost budget", max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))],
         help_text="LLM spend (US dollars, by the price table) per day. Blank: no limit.",
     )  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)

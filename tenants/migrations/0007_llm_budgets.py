@@ -22,13 +22,17 @@ class Migration(migrations.Migration):
                 max_digits=10,
                 null=True,
                 validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                verbose_name="LLM daily cost budget",
             ),
         ),
         migrations.AddField(
             model_name="tenant",
             name="llm_daily_token_budget",
             field=models.PositiveBigIntegerField(
-                blank=True, help_text="LLM tokens (in + out) the AI may use per day. Blank: no limit.", null=True
+                blank=True,
+                help_text="LLM tokens (in + out) the AI may use per day. Blank: no limit.",
+                null=True,
+                verbose_name="LLM daily token budget",
             ),
         ),
         migrations.CreateModel(
