@@ -81,7 +81,8 @@ class Tenant(models.Model):
         help_text="LLM tokens (in + out) the AI may use per day. Blank: no limit.",
     )
     llm_daily_cost_budget = models.DecimalField(
-        "LLM daily cost budget", max_digits=10, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))],
+        "LLM daily cost budget", max_digits=10, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
         help_text="LLM spend (US dollars, by the price table) per day. Blank: no limit.",
     )  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)

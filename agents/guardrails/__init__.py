@@ -13,7 +13,6 @@ name): the model is untrusted, so every outbound word passes three checks:
   hidden in place.
 """
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from agents.guardrails.claims import Evidence, unconfirmed_claims
 from agents.guardrails.injection import INJECTION, input_flags
 from agents.guardrails.instructions import repeats_instructions
 from agents.guardrails.personal import hide_personal_data
+from agents.guardrails.sources import Sources
 from agents.guardrails.text import squash
 
 __all__ = ["INJECTION", "OutputCheck", "ToolCallRecord", "input_flags", "outbound_check", "output_check"]
@@ -52,23 +52,22 @@ def output_check(
 
     ``customer`` is the shopper the turn acts for (their own data may be shown); ``calls`` this
     turn's tool calls, whose results may be repeated and are the only proof an action happened;
-    ``shopper_text`` the shopper's words this turn; ``handed_off`` whether the engine itself
+    ``shopper_text`` the shopper's words this turn (what the model put into a tool does not
+    count as the tool's: ``sources``); ``handed_off`` whether the engine itself
     passed the conversation to a person; ``fallback`` what to say instead of what may not be
     said (the last tool result's message)."""
-    allowed_text = f"{shopper_text}\n{json.dumps([call[3] for call in calls], default=str)}"
-    if repeats_instructions(text, instructions=instructions, allowed_text=allowed_text):
-        return OutputCheck(fallback, ["output_instructions_leak"])
-    flags = set()
-    unconfirmed = unconfirmed_claims(text, evidence=Evidence.of(calls, escalated=handed_off), allowed_text=allowed_text)
-    if unconfirmed:
-        text = _without_claims(text, [span for span, _ in unconfirmed], fallback)
-        flags |= {f"output_unconfirmed_claim:{tool}" for _, tool in unconfirmed}
+    sources = Sources.of(calls, shopper_text)
+    if repeats_instructions(text, instructions=instructions, allowed_text=sources.allowed):
+        text, flags = fallback, {"output_instructions_leak"}
+    else:
+        flags = set()
+        unconfirmed = unconfirmed_claims(text, evidence=Evidence.of(calls, escalated=handed_off), sources=sources)
+        if unconfirmed:
+            text = _without_claims(text, [span for span, _ in unconfirmed], fallback)
+            flags |= {f"output_unconfirmed_claim:{tool}" for _, tool in unconfirmed}
+    # The fallback is checked too: it may be a tool's message that echoes the model's arguments.
     found = hide_personal_data(
-        text,
-        tenant_id=tenant_id,
-        customer=customer,
-        allowed_text=f"{allowed_text}\n{fallback}",
-        instructions=instructions,
+        text, tenant_id=tenant_id, customer=customer, allowed_text=sources.allowed, instructions=instructions
     )
     return OutputCheck(found.text, sorted(flags | found.flags))
 

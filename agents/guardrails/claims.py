@@ -1,116 +1,52 @@
 """A reply may say an action happened only when a tool result of this turn says so.
 
-Each kind of action has the phrasings that claim it, in any tense ("I've refunded", "your
-refund is on its way", "you'll see the money back in 3-5 days", "the cancellation went
-through", "a colleague will take over"). A claim is grounded by a successful call of the tool
+Each kind of action has the phrasings that claim it, in any tense, in English, Spanish, French
+and German (``phrases``, ``phrases_intl``). A claim is grounded by a successful call of the tool
 that does it, or by order data read this turn showing the order already in that state; when the
-sentence names an order, by that order. Offers, questions, negations and conditions ("I can
-cancel it", "shall I refund?", "it can't be cancelled", "once approved you'll get...") claim
-nothing."""
+sentence names orders (however written: "ord-1001", "#1001", "order number 1001"), by each of
+them, and a claim about "your other orders" or "all of them" is not grounded by one refund.
+Offers, negations and conditions ("I can cancel it", "shall I refund?", "it can't be cancelled",
+"once approved you'll get...") claim nothing; idioms that only look like one ("no worries, your
+refund is done", "after all that I've cancelled it") and questions that are no offer ("would you
+believe it, your refund went through?") do not hide a claim."""
 
 import re
 from dataclasses import dataclass
 
-from agents.guardrails.text import ORDER_NUMBER, sentences, squash
+from agents.guardrails.normal import normal_text
+from agents.guardrails.phrases import ENGLISH, GAP, Claim, Language
+from agents.guardrails.phrases_intl import LANGUAGES
+from agents.guardrails.sources import Sources
+from agents.guardrails.text import OrderRef, order_ref, order_refs, sentences
 
-_DONE = r"(?<!to be )(?<!can be )(?<!could be )(?<!may be )(?<!might be )(?<!should be )(?<!must be )"
-_GAP = r"(?:[^.?!]|\.(?=\d))"  # within a sentence; a price's decimal point is no end
-_ME = r"\b(i|we)(\s*'?ve|\s+have|\s+had)?\s+(just\s+|already\s+|now\s+|gone\s+ahead\s+and\s+|went\s+ahead\s+and\s+)*"
-_PERSON = (
-    r"(colleague|team ?mate|team member|member of (our|the) (support )?team|(support|our|the) team|person|human"
-    r"|specialist|agent|someone|somebody|supervisor|manager|representative|rep)"
+ALL_LANGUAGES: tuple[Language, ...] = (ENGLISH, *LANGUAGES)
+STATUS_WORD = re.compile(r"\b(pending|paid|shipped|delivered|cancell?ed|returned|refunded)\b", re.IGNORECASE)
+# Said inside an offer, still a report: "shall I tell you that I've refunded it?"
+DECLARED = re.compile(r"\b(i|we)('ve|\s+have|\s+had)\b|\b(has|have|'s)\s+been\b|\bis\s+now\b|\bwas\b", re.IGNORECASE)
+# A question opening on a negative ("isn't it great that your order has been cancelled?") asks
+# for agreement: the negation is not the claim's.
+RHETORICAL = re.compile(
+    r"^\W*(isn't|aren't|wasn't|weren't|didn't|don't|doesn't|won't|haven't|hasn't|wouldn't)\b", re.IGNORECASE
 )
-_FOLLOW_UP = r"(take over|reply|respond|get back|contact|be in touch|reach out|review|look into|follow up|help|call)"
+# Orders the claim is about without naming them: never grounded by the orders acted on ...
+OTHERS = re.compile(
+    rf"\b(other|remaining|rest of|every|all)\b{GAP}{{0,20}}?\borders?\b|\b(everything|all of them|them all|the others"
+    r"|the rest|everything else)\b",
+    re.IGNORECASE,
+)
+# ... or grounded only when several were.
+SEVERAL = re.compile(rf"\b(both|each|several|multiple|two|three)\b{GAP}{{0,20}}?\borders?\b|\borders\b", re.IGNORECASE)
+CLAUSE_BREAK = re.compile(r"[,;:()\u2013\u2014]|\s-\s|\b(but|pero|mais|aber)\b", re.IGNORECASE)
+JOINED = re.compile(r"\s*(,|&|/|\+|and|or|y|et|und|,\s*and|as well as|plus)?\s*(order\s+)?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
-class Claim:
-    tool: str  # the tool whose success grounds it
-    strong: re.Pattern  # done, whatever the rest of the sentence says
-    promise: re.Pattern | None = None  # the result promised ("you'll get..."): a claim unless conditional
-    state: str = ""  # the order status a read tool may show instead
+class About:
+    """The orders a claim is about."""
 
-
-def _re(pattern: str) -> re.Pattern:
-    return re.compile(pattern, re.IGNORECASE)
-
-
-CLAIMS = (
-    Claim(
-        "process_refund",
-        _re(
-            _DONE + r"(?<!are )\b(refunded|reimbursed|credited)\b"  # "cancelled orders are refunded": policy
-            rf"|{_ME}(issued|processed|sent|initiated|approved|completed|submitted|put through|credited|returned)\b"
-            r".{0,30}\b(refund|money|credit|reimbursement|funds)"
-            rf"|\b(refund|reimbursement|money|funds|credit)\b{_GAP}{{0,40}}?"
-            + _DONE
-            + r"\b(issued|processed|approved|completed|sent|initiated|submitted|done|complete|succeeded|successful"
-            r"|finali[sz]ed|went through|gone through|is through|on (its|the) way|being processed|credited|released)\b"
-            r"|^\W*approved\b|\bapproved\s*!"
-        ),
-        _re(
-            r"\byou('ll|\s+will|\s+should)\s+(see|get|receive|have)\b.{0,40}\b(money|refund|funds|credit|reimbursement)"
-            r"|\b(money|refund|funds|credit|reimbursement)\b.{0,30}\b(will|should)\s+(arrive|appear|show up|land|reach"
-            r"|be back|post|hit)"
-        ),
-        state="refunded",
-    ),
-    Claim(
-        "cancel_order",
-        _re(
-            _DONE + r"(?<!be )\bcancell?ed\b(?!\s+orders?\b)"
-            rf"|\bcancell?ation\b{_GAP}{{0,30}}?\b(went through|gone through|complete|completed|processed|confirmed"
-            r"|done|successful|succeeded|is in|has been)\b"
-        ),
-        state="cancelled",
-    ),
-    Claim(
-        "create_return_label",
-        _re(
-            _DONE
-            + r"\blabell?ed\b"  # "refunded and labelled!"
-            + rf"|{_ME}(created|generated|made|sent|emailed|attached|issued|printed|prepared)\b.{{0,30}}\blabel"
-            rf"|\blabel\b{_GAP}{{0,40}}?"
-            + _DONE
-            + r"\b(is ready|ready|attached|created|generated|sent|emailed|on (its|the) way|in your inbox|below|here)\b"
-            r"|\bhere(\s+is|'s|\s+are)\s+(your|the)\s+(prepaid\s+)?(return\s+)?(shipping\s+)?labels?\b"
-        ),
-    ),
-    Claim(
-        "escalate_to_human",
-        _re(
-            rf"{_ME}(escalated|passed|handed|transferred|forwarded|referred|flagged|sent|assigned)\b.{{0,40}}"
-            rf"\b(to|over|on)\b.{{0,25}}\b{_PERSON}"
-            r"|\bescalated\b"
-            rf"|{_ME}(opened|created|raised|filed|logged)\s+(a|an)\s+(support\s+)?(ticket|case|request)"
-            rf"|\b(you('re| are)\s+now\s+(talking|speaking|connected|chatting)|you('re| are)\s+in\s+the\s+queue)\b"
-        ),
-        _re(rf"\b(a|an|one of our|our|the)\s+(\w+\s+)?{_PERSON}\s+(will|'ll|is going to|are going to)\s+{_FOLLOW_UP}"),
-    ),
-    Claim(
-        "update_order_status",
-        _re(
-            rf"{_ME}(updated|changed|modified|edited|amended|corrected)\b{_GAP}{{0,30}}"
-            r"\b(order|status|address|details|shipping|delivery|it)\b"
-            rf"|{_ME}marked\b{_GAP}{{0,30}}\b(as|shipped|delivered|paid|returned|pending)\b"
-            rf"|\b(order|status|address)\b{_GAP}{{0,30}}?\b(has been|have been|was|were|is now|now)\s+"
-            r"(updated|changed|marked|set|modified|amended|corrected)\b"
-            rf"|\bstatus\b{_GAP}{{0,20}}?\b(is now|now reads|has changed to|changed to)\b"
-            r"|\b(is|has been|was) now (marked )?(as )?(pending|paid|shipped|delivered|returned)\b"
-        ),
-    ),
-)
-# Words that make a sentence an offer, a question or a condition rather than a report.
-NEGATION = _re(
-    r"\b(not|never|no|nothing|cannot|unable|yet to|haven't|hasn't|wasn't|isn't|didn't|won't|can't|couldn't)\b|n't\b"
-)
-CONDITION = _re(r"\b(if|once|when|whenever|after|before|as soon as|until|unless|pending|would|could|might|may)\b")
-LEADING_CONDITION = _re(r"^\W*(if|once|as soon as|when|whenever|unless|until|pending)\b")
-QUESTION = _re(
-    r"^\W*(shall|should|would|could|can|do|does|did|is|are|was|were|has|have|will|may|want|how|what|when|which|who"
-    r"|why|where)\b"
-)
-STATUS_WORD = _re(r"\b(pending|paid|shipped|delivered|cancell?ed|returned|refunded)\b")
+    refs: tuple[OrderRef, ...] = ()
+    others: bool = False  # "your other orders", "all of them"
+    several: bool = False  # "both orders"
 
 
 @dataclass(frozen=True)
@@ -140,27 +76,36 @@ class Evidence:
                     statuses[str(order["number"]).upper()] = str(order["status"])
         return cls(done=done, statuses=statuses, escalated=escalated or "escalate_to_human" in done)
 
-    def grounds(self, claim: Claim, number: str | None, sentence: str) -> bool:
+    @property
+    def prefixes(self) -> set[str]:
+        """The order prefixes of this store, as far as this turn shows them ("ORD")."""
+        numbers = {n for acted in self.done.values() for n in acted} | set(self.statuses)
+        return {ref.prefix for ref in map(order_ref, numbers) if ref is not None and ref.prefix}
+
+    def grounds(self, claim: Claim, about: About, sentence: str) -> bool:
         if claim.tool == "escalate_to_human":
             return self.escalated
         acted = self.done.get(claim.tool, set())
-        if number is None:
-            if acted:
-                return True
-            wanted = claim.state or _stated(sentence)
-            return bool(wanted) and wanted in self.statuses.values()
-        if number in acted or (acted and "" in acted):
-            return True
         wanted = claim.state or _stated(sentence)
-        return bool(wanted) and self.statuses.get(number) == wanted
+        if about.refs:
+            return all(self._grounds_one(ref, acted, wanted) for ref in about.refs)
+        if about.others:
+            return False
+        if about.several:
+            return len(acted - {""}) >= 2
+        if acted:
+            return True
+        return bool(wanted) and wanted in self.statuses.values()
+
+    def _grounds_one(self, ref: OrderRef, acted: set[str], wanted: str) -> bool:
+        if "" in acted or any(ref.same(number) for number in acted):
+            return True
+        return bool(wanted) and any(ref.same(n) and status == wanted for n, status in self.statuses.items())
 
 
 def _stated(sentence: str) -> str:
     found = STATUS_WORD.findall(sentence)
     return found[-1].lower().replace("canceled", "cancelled") if found else ""
-
-
-CLAUSE_BREAK = re.compile(r"[,;:()\u2013\u2014]|\s-\s|\bbut\b", re.IGNORECASE)
 
 
 def _clause(sentence: str, start: int, end: int) -> tuple[str, str]:
@@ -172,53 +117,82 @@ def _clause(sentence: str, start: int, end: int) -> tuple[str, str]:
     return sentence[opened:start], sentence[start:closed]
 
 
-def _conditional(sentence: str, before: str) -> bool:
-    """A condition in the claim's own clause ("...once it's approved"), or a sentence opening
-    on one ("Once approved, you'll get..."): what would happen, not what did."""
-    return bool(CONDITION.search(before) or LEADING_CONDITION.match(sentence))
+def _blank(pattern: re.Pattern, text: str) -> str:
+    """``text`` with what ``pattern`` matches turned to spaces: places in it stay where they were."""
+    return pattern.sub(lambda m: " " * len(m.group(0)), text)
 
 
-def _claims(sentence: str) -> list[tuple[Claim, int]]:
-    """The actions ``sentence`` says happened, each with where its words start."""
-    sentence = sentence.replace("\u2019", "'")
-    if sentence.rstrip().endswith("?") and QUESTION.search(sentence):
-        return []
+def _claims(sentence: str) -> list[tuple[Claim, int, int]]:
+    """The actions ``sentence`` (in its normal form) says happened, each with where its words are."""
+    question = sentence.rstrip().endswith("?")
+    if question:
+        sentence = _blank(RHETORICAL, sentence)
     found = []
-    for claim in CLAIMS:
-        for match in claim.strong.finditer(sentence):
-            before, _ = _clause(sentence, match.start(), match.end())
-            if NEGATION.search(before + match.group(0)) or _conditional(sentence, before):
-                continue
-            found.append((claim, match.start()))
-            break
-        else:
-            promise = claim.promise.search(sentence) if claim.promise else None
-            if promise:
-                before, rest = _clause(sentence, promise.start(), promise.end())
-                if not (NEGATION.search(before + rest) or _conditional(sentence, before + rest)):
-                    found.append((claim, promise.start()))
+    for language in ALL_LANGUAGES:
+        text = _blank(language.idioms, sentence)
+        offer = question and language.offer.search(text) is not None
+        for claim in language.claims:
+            for match in claim.strong.finditer(text):
+                if offer and not DECLARED.search(text[: match.end()]):
+                    continue
+                before, _ = _clause(text, match.start(), match.end())
+                if language.negation.search(before + match.group(0)) or _conditional(language, text, before):
+                    continue
+                found.append((claim, match.start(), match.end()))
+                break
+            else:
+                promise = claim.promise.search(text) if claim.promise and not offer else None
+                if promise:
+                    before, rest = _clause(text, promise.start(), promise.end())
+                    if not (language.negation.search(before + rest) or _conditional(language, text, before + rest)):
+                        found.append((claim, promise.start(), promise.end()))
     return found
 
 
-def _order_of(sentence: str, at: int) -> str | None:
-    """The order a claim is about: the last one named before its words, else the first after."""
-    numbers = list(ORDER_NUMBER.finditer(sentence))
-    before = [m for m in numbers if m.start() < at]
-    if before:
-        return before[-1].group(0)
-    return numbers[0].group(0) if numbers else None
+def _conditional(language: Language, sentence: str, before: str) -> bool:
+    """A condition in the claim's own clause ("...once it's approved"), or a sentence opening
+    on one ("Once approved, you'll get..."): what would happen, not what did."""
+    return bool(language.condition.search(before) or language.leading.match(sentence))
 
 
-def unconfirmed_claims(text: str, *, evidence: Evidence, allowed_text: str) -> list[tuple[tuple[int, int], str]]:
+def _chain(sentence: str, refs: list[OrderRef], index: int, step: int) -> list[OrderRef]:
+    """``refs[index]`` and the orders listed with it ("ORD-1001, ORD-1002 and #1003")."""
+    chain = [refs[index]]
+    while 0 <= index + step < len(refs):
+        a, b = (refs[index], refs[index + step]) if step > 0 else (refs[index + step], refs[index])
+        if not JOINED.fullmatch(sentence[a.end : b.start]):
+            break
+        index += step
+        chain.append(refs[index])
+    return chain
+
+
+def _about(sentence: str, start: int, end: int, prefixes: set[str]) -> About:
+    """The orders a claim is about: those named in its words or just after them, else the last
+    named before them, with the ones listed beside it."""
+    refs = [r for r in order_refs(sentence) if not r.prefix or r.canonical or r.prefix in prefixes]
+    after = [i for i, r in enumerate(refs) if r.start >= start and r.start - end <= 30]
+    before = [i for i, r in enumerate(refs) if r.end <= start]
+    if after:
+        chosen = _chain(sentence, refs, after[0], 1)
+    elif before:
+        chosen = _chain(sentence, refs, before[-1], -1)
+    else:
+        chosen = []
+    clause = "".join(_clause(sentence, start, end))
+    return About(tuple(chosen), bool(OTHERS.search(clause)), bool(SEVERAL.search(clause)))
+
+
+def unconfirmed_claims(text: str, *, evidence: Evidence, sources: Sources) -> list[tuple[tuple[int, int], str]]:
     """Each sentence claiming an action nothing this turn confirms, with the tool that would have."""
-    allowed = squash(allowed_text)
+    prefixes = evidence.prefixes | {r.prefix for r in order_refs(sources.tools) if r.canonical}
     found = []
     for start, end in sentences(text):
-        sentence = text[start:end]
-        for claim, at in _claims(sentence):
-            if evidence.grounds(claim, _order_of(sentence, at), sentence):
+        sentence = normal_text(text[start:end]).replace("\u2019", "'").replace("\u02bc", "'")
+        for claim, at, until in _claims(sentence):
+            if evidence.grounds(claim, _about(sentence, at, until, prefixes), sentence):
                 continue
-            if len(squash(sentence)) > 12 and squash(sentence) in allowed:
+            if sources.said_by_tool(sentence) and _claims(sources.masked(sentence)):
                 continue  # the tool's own words, repeated
             found.append(((start, end), claim.tool))
             break

@@ -1,45 +1,33 @@
 """Output may not show another customer's personal data of the same store: their emails, phone
-numbers (however written), street addresses (on one line or several), their names, or their
-orders. The current shopper's own data may be shown, and so may anything the shopper wrote or a
-tool returned this turn (the tools have checked who may see it). Each leak is hidden in place.
+numbers, street addresses (on one line or several), their names, or their orders, however they
+are written ("ord-1004", "#1004", "order number 1004"; see ``contacts`` and ``addresses`` for
+the rest). The current shopper's own data may be shown, and so may anything the shopper wrote or
+a tool returned this turn (the tools have checked who may see it). Each leak is hidden in place.
 
-Two queries at most, each within the tenant, and only for what the text could be: the orders
-its order numbers, postal codes and house numbers point at, and the customers its phone-like
-numbers and runs of two to four words could name."""
+The text is put in its normal form once (``normal``); what is found there is hidden in the text
+as written. Two queries at most, each within the tenant, and only for what the text could be:
+the orders its order numbers, postal codes and house numbers point at, and the customers its
+phone-like numbers, runs of two to four words and spelled-out emails could name."""
 
 import itertools
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from django.db.models import CharField, F, Func, Q, TextField, Value
+from django.db.models import Func, Q, TextField, Value
 from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Lower, Replace, Upper
+from django.db.models.functions import Replace, Upper
 
-from agents.guardrails.text import ORDER_NUMBER, sentences, squash
+from agents.guardrails import contacts
+from agents.guardrails.addresses import address_blocks, address_key, house_numbers
+from agents.guardrails.normal import Normal, normal, normal_text
+from agents.guardrails.text import order_refs, sentences, squash
 from conversations.models import Customer
-from conversations.selectors import phone_normalise
 from orders.models import Order
 
-EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(\.[\w-]+)+\b")
-# Digits in groups with the separators people type: "+1 (917) 555-0110", "917.555.0110".
-PHONE = re.compile(r"(?<![\w+])\+?\(?\d[\d \t().-]{5,24}\d(?!\w)")
-DIGIT_GROUP = re.compile(r"\d+")
-TOKEN = re.compile(r"[^\W_]+")
 POSTAL = re.compile(r"\b(?=[A-Za-z0-9]*\d)[A-Za-z0-9]{3,10}\b")
-HOUSE = re.compile(r"(?<![\w.,$€£])(\d{1,6}[A-Za-z]?)\s+([^\W\d_]{2,})")
-PHONE_MIN, PHONE_MAX = 7, 15
-NAME_WORDS = (2, 3, 4)
-# Spellings of the same street word: "214 Bedford Avenue" is "214 Bedford Ave".
-STREET_WORDS = (
-    ("st", "street"), ("ave", "avenue", "av"), ("rd", "road"), ("blvd", "boulevard"), ("dr", "drive"),
-    ("ln", "lane"), ("ct", "court"), ("pl", "place"), ("sq", "square"), ("pkwy", "parkway"), ("hwy", "highway"),
-    ("apt", "apartment", "unit", "#"), ("ste", "suite"), ("fl", "floor"), ("n", "north"), ("s", "south"),
-    ("e", "east"), ("w", "west"), ("ne", "northeast"), ("nw", "northwest"), ("se", "southeast"),
-    ("sw", "southwest"),
-)  # fmt: skip
-SPELLINGS = {word: group for group in STREET_WORDS for word in group}
-ADDRESS_PARTS = ("name", "line1", "line2", "city", "region", "postal_code", "country")
-ADDRESS_GAP = re.compile(r"[\s,.;:/-]{0,8}")  # what lies between the parts of one address
+TOKEN = re.compile(r"[^\W_]+")
+ANOTHER_ORDER = "[another order]"
 
 
 @dataclass
@@ -48,244 +36,182 @@ class Found:
     flags: set[str] = field(default_factory=set)
 
 
-def _digits(text: str) -> str:
-    """A phone's digits as compared: international prefix and trunk 0 dropped."""
-    normal = phone_normalise(text)
-    return normal.lstrip("+") if normal.startswith("+") else normal.removeprefix("0")
+@dataclass
+class _Check:
+    """One check of one text: its normal form, what may be shown, and what is to be hidden
+    (places in the normal form, each with its mark and flag)."""
+
+    view: Normal
+    customer: object
+    allowed: str  # normal form
+    marks: list[tuple[int, int, str, str]] = field(default_factory=list)
+
+    def __post_init__(self):
+        self.allowed_words = squash(self.allowed)
+        self.allowed_refs = order_refs(self.allowed)
+
+    def hide(self, start: int, end: int, mark: str, flag: str) -> None:
+        self.marks.append((start, end, mark, flag))
+
+    def result(self) -> Found:
+        found, text = Found(self.view.original), self.view.original
+        merged: list[list] = []
+        for start, end, mark, flag in sorted(self.marks):
+            found.flags.add(flag)
+            if merged and start < merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end, mark])
+        for start, end, mark in reversed(merged):
+            start, end = self.view.span(start, end)
+            text = text[:start] + mark + text[end:]
+        found.text = text
+        return found
 
 
-def same_phone(written: str, stored: str) -> bool:
-    """The matching rule of conversations.selectors (the same digits, or the national number
-    after a country code of one to three digits), both ways: a reply may write a stored E.164
-    number without its country code, and staff may have stored it as written."""
-    a, b = _digits(written), _digits(stored)
-    if min(len(a), len(b)) < PHONE_MIN:
-        return False
-    short, long = sorted((a, b), key=len)
-    return a == b or (long.endswith(short) and len(long) - len(short) <= 3)
+@lru_cache(maxsize=64)
+def _store_emails(instructions: str) -> frozenset[str]:
+    return frozenset(address for *_, address, _ in contacts.emails(normal_text(instructions)))
 
 
-def _phone_spans(text: str) -> list[tuple[int, int, str]]:
-    """Every run of digit groups inside a phone-like stretch that could be one number: a
-    number next to another ("ORD-1002 917 555 0110") is still found."""
-    spans = []
-    for match in PHONE.finditer(text):
-        groups = list(DIGIT_GROUP.finditer(match.group(0)))
-        for i in range(len(groups)):
-            for j in range(i, len(groups)):
-                digits = "".join(g.group(0) for g in groups[i : j + 1])
-                if len(digits) > PHONE_MAX:
-                    break
-                if len(digits) >= PHONE_MIN:
-                    start = match.start() + groups[i].start()
-                    head = text[match.start() : start]
-                    # Keep the "+1 (" written before the first group with the number.
-                    start -= len(head) - len(head.rstrip("+( ")) if i == 0 else 0
-                    spans.append(
-                        (start, match.start() + groups[j].end(), text[start : match.start() + groups[j].end()])
-                    )
-    return spans
-
-
-def _name_pattern(name: str) -> re.Pattern | None:
-    tokens = TOKEN.findall(name)
-    if not tokens:
-        return None
-    return re.compile(r"\b" + r"[\W_]+".join(map(re.escape, tokens)) + r"\b", re.IGNORECASE)
-
-
-def _address_pattern(value: str) -> re.Pattern | None:
-    tokens = TOKEN.findall(str(value))
-    if not tokens:
-        return None
-    parts = []
-    for token in tokens:
-        spellings = SPELLINGS.get(token.lower(), (token,))
-        parts.append("(?:" + "|".join(re.escape(s) for s in spellings) + r")\.?")
-    return re.compile(r"(?<![\w])" + r"[\s,.#-]*".join(parts) + r"(?![\w])", re.IGNORECASE)
-
-
-def _address_key(address: dict) -> tuple[str, str]:
-    return squash(str(address.get("line1", ""))), squash(str(address.get("postal_code", ""))).replace(" ", "")
-
-
-def _address_blocks(text: str, address: dict) -> list[tuple[int, int]]:
-    """Where ``address`` is written in ``text``: its street line, or its postal code with its
-    city, with the parts written next to them (on one line or several)."""
-    spans = []
-    for part in ADDRESS_PARTS:
-        pattern = _address_pattern(address.get(part) or "")
-        if pattern is not None:
-            spans += [(m.start(), m.end(), part) for m in pattern.finditer(text)]
-    spans.sort()
-    blocks: list[list] = []
-    for start, end, part in spans:
-        if (
-            blocks
-            and start <= blocks[-1][1] + 8
-            and ADDRESS_GAP.fullmatch(text[blocks[-1][1] : max(start, blocks[-1][1])])
-        ):
-            blocks[-1][1] = max(blocks[-1][1], end)
-            blocks[-1][2].add(part)
+def _emails(check: _Check, instructions: str) -> set[str]:
+    """Emails written with "@" that are not the shopper's, this turn's or the store's own (its
+    instructions may give a contact address): hidden. Returns the spelled-out ones, for the
+    customer query."""
+    written = contacts.emails(check.view.text)
+    if not written:
+        return set()
+    allowed = {address for *_, address, _ in contacts.emails(check.allowed)} | _store_emails(instructions)
+    if check.customer is not None and check.customer.email:
+        allowed.add(check.customer.email.lower())
+    spelled = set()
+    for start, end, address, is_spelled in written:
+        if address in allowed:
+            continue
+        if is_spelled:
+            spelled.add(address)
         else:
-            blocks.append([start, end, {part}])
-    return [(s, e) for s, e, parts in blocks if "line1" in parts or {"postal_code", "city"} <= parts]
+            check.hide(start, end, "[email hidden]", "output_email_redacted")
+    return spelled
 
 
-def _replace(text: str, spans: list[tuple[int, int]], mark: str) -> str:
-    """``text`` with each span (overlapping ones joined) replaced by ``mark``."""
-    merged: list[list[int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end])
-    for start, end in reversed(merged):
-        text = text[:start] + mark + text[end:]
-    return text
-
-
-def _orders(found: Found, *, tenant_id: int, customer_id: int | None, allowed_text: str) -> list[dict]:
+def _orders(check: _Check, *, tenant_id: int) -> list[tuple[dict, list]]:
     """Other customers' orders and addresses: hidden. Returns the other customers' orders the
-    text names, for their names."""
-    text = found.text
-    numbers = set(ORDER_NUMBER.findall(text))
+    text names, with where, for their names."""
+    text = check.view.text
+    refs = order_refs(text)
     postals = {m.group(0).upper() for m in POSTAL.finditer(text)}
     tokens = text.split()
     postals |= {a.upper() + b.upper() for a, b in itertools.pairwise(tokens) if len(a + b) <= 10}
-    houses = {f"{m.group(1)} {m.group(2)}" for m in HOUSE.finditer(text)}
-    if not (numbers or postals or houses):
+    houses = house_numbers(text)
+    if not (refs or postals or houses):
         return []
-    postal = Upper(Replace(KeyTextTransform("postal_code", "shipping_address"), Value(" "), Value(""),
-                           output_field=TextField()))  # fmt: skip
-    condition = Q(number__in=numbers) | Q(postal__in=postals)
-    for house in sorted(houses)[:20]:
-        condition |= Q(shipping_address__line1__istartswith=house)
+    annotations, condition = {}, Q(pk__in=[])
+    if refs:
+        annotations["digits"] = Func("number", Value(r"\D"), Value(""), Value("g"), function="regexp_replace",
+                                     output_field=TextField())  # fmt: skip
+        condition |= Q(digits__in={r.digits for r in refs})
+    if postals:
+        annotations["postal"] = Upper(Replace(KeyTextTransform("postal_code", "shipping_address"), Value(" "),
+                                              Value(""), output_field=TextField()))  # fmt: skip
+        condition |= Q(postal__in=postals)
+    if houses:
+        condition |= Q(shipping_address__line1__iregex=rf"^({'|'.join(map(re.escape, houses))})\s")
     rows = list(
         Order.objects.for_tenant(tenant_id)
-        .annotate(postal=postal)
+        .annotate(**annotations)
         .filter(condition)
         .values("number", "customer_id", "customer__name", "shipping_address")[:200]
     )
-    own = {_address_key(r["shipping_address"] or {}) for r in rows if r["customer_id"] == customer_id}
-    allowed_numbers = set(ORDER_NUMBER.findall(allowed_text))
-    allowed = squash(allowed_text)
-    named = [r for r in rows if r["customer_id"] != customer_id and r["number"] in numbers]
-    spans = []
+    customer_id = check.customer.pk if check.customer is not None else None
+    own = {address_key(r["shipping_address"] or {}) for r in rows if r["customer_id"] == customer_id}
+    named = []
     for row in rows:
-        address = row["shipping_address"] if isinstance(row["shipping_address"], dict) else {}
-        if row["customer_id"] == customer_id or not address or _address_key(address) in own:
+        if row["customer_id"] == customer_id:
             continue
-        for start, end in _address_blocks(text, address):
-            if squash(text[start:end]) not in allowed:
-                spans.append((start, end))
-    if spans:
-        text = _replace(text, spans, "[address hidden]")
-        found.flags.add("output_address_redacted")
-    for number in {r["number"] for r in named} - allowed_numbers:
-        text = text.replace(number, "[another order]")
-        found.flags.add("output_other_customer_order")
-    found.text = text
+        written = [r for r in refs if r.same(row["number"])]
+        if written:
+            named.append((row, written))
+        address = row["shipping_address"] if isinstance(row["shipping_address"], dict) else {}
+        if not address or address_key(address) in own:
+            continue
+        folded = {key: normal_text(str(value)) for key, value in address.items() if value}
+        for start, end in address_blocks(text, folded):
+            if squash(text[start:end]) not in check.allowed_words:
+                check.hide(start, end, "[address hidden]", "output_address_redacted")
+    for row, written in named:
+        if any(a.same(row["number"]) for a in check.allowed_refs):
+            continue
+        for ref in written:
+            check.hide(ref.start, ref.end, ANOTHER_ORDER, "output_other_customer_order")
     return named
 
 
-def _joined_names(found: Found, named_orders: list[dict], *, own_name: str, allowed_text: str) -> None:
+def _joined_names(check: _Check, named: list[tuple[dict, list]]) -> None:
     """A first or last name in the same sentence as that customer's order ("Priya's ORD-1004")."""
-    allowed, own = set(squash(allowed_text).split()), set(squash(own_name).split())
-    spans = []
-    text = found.text
-    for order in named_orders:
-        names = {order["customer__name"] or "", (order["shipping_address"] or {}).get("name") or ""}
-        parts = {p for name in names for p in squash(name).split() if len(p) >= 3} - own - allowed
+    allowed = set(check.allowed_words.split())
+    own = set(squash(normal_text(check.customer.name)).split()) if check.customer is not None else set()
+    text = check.view.text
+    for row, written in named:
+        names = {row["customer__name"] or "", (row["shipping_address"] or {}).get("name") or ""}
+        parts = {p for name in names for p in squash(normal_text(name)).split() if len(p) >= 3} - own - allowed
+        if not parts:
+            continue
+        pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(parts))) + r")\b", re.IGNORECASE)
         for start, end in sentences(text):
-            sentence = text[start:end]
-            if order["number"] not in sentence and "[another order]" not in sentence:
-                continue
-            for part in parts:
-                spans += [(start + m.start(), start + m.end()) for m in _name_pattern(part).finditer(sentence)]
-    if spans:
-        found.text = _replace(text, spans, "[name hidden]")
-        found.flags.add("output_name_redacted")
+            if any(start <= ref.start < end for ref in written):
+                for match in pattern.finditer(text, start, end):
+                    check.hide(match.start(), match.end(), "[name hidden]", "output_name_redacted")
 
 
-def _customers(found: Found, *, tenant_id: int, customer, allowed_text: str) -> None:
-    """Other customers' full names and phone numbers: hidden."""
-    text = found.text
-    tokens = [t.lower() for t in TOKEN.findall(text)]
-    ngrams = {" ".join(tokens[i : i + n]) for n in NAME_WORDS for i in range(len(tokens) - n + 1)}
-    phones = _phone_spans(text)
-    endings = {re.sub(r"\D", "", p)[-PHONE_MIN:] for _, _, p in phones}
-    if not (ngrams or endings):
+def _customers(check: _Check, *, tenant_id: int, spelled_emails: set[str]) -> None:
+    """Other customers' full names (or initial and last name), phone numbers and spelled-out
+    emails: hidden."""
+    text = check.view.text
+    full, initials = contacts.name_spans(text)
+    phones = contacts.phone_spans(text)
+    endings = {re.sub(r"\D", "", p)[-contacts.PHONE_MIN :] for _, _, p in phones}
+    if not (full or initials or endings or spelled_emails):
         return
-    name_key = Func(
-        Lower("name"), Value(r"[^[:alnum:]]+"), Value(" "), Value("g"), function="regexp_replace",
-        output_field=TextField(),
+    others = Customer.objects.for_tenant(tenant_id)
+    if check.customer is not None:
+        others = others.exclude(pk=check.customer.pk)
+    rows = contacts.customer_rows(
+        others, names={s.key for s in full}, initials={s.key for s in initials}, endings=endings,
+        addresses=spelled_emails,
     )  # fmt: skip
-    phone_digits = Func(F("phone"), Value(r"\D"), Value(""), Value("g"), function="regexp_replace",
-                        output_field=CharField())  # fmt: skip
-    condition = Q(name_key__in=ngrams)
-    for ending in endings:
-        condition |= Q(phone_digits__endswith=ending)
-    name_key = Func(name_key, function="btrim", output_field=TextField())
-    others = Customer.objects.for_tenant(tenant_id).annotate(name_key=name_key, phone_digits=phone_digits)
-    if customer is not None:
-        others = others.exclude(pk=customer.pk)
-    rows = list(others.filter(condition).values("name", "phone")[:50])
     if not rows:
         return
-    own_name, own_phone = squash(customer.name) if customer else "", customer.phone if customer else ""
-    allowed, allowed_digits = squash(allowed_text), {re.sub(r"\D", "", p) for _, _, p in _phone_spans(allowed_text)}
-    name_spans, phone_spans = [], []
+    customer = check.customer
+    own_name = squash(normal_text(customer.name)) if customer else ""
+    own_phone = customer.phone if customer else ""
+    allowed = f" {check.allowed_words} "
+    allowed_digits = {re.sub(r"\D", "", p) for _, _, p in contacts.phone_spans(check.allowed)}
     for row in rows:
-        name = squash(row["name"])
-        pattern = _name_pattern(row["name"])
-        if pattern is not None and len(name.split()) >= 2 and name != own_name and f" {name} " not in f" {allowed} ":
-            name_spans += [m.span() for m in pattern.finditer(text)]
-        if row["phone"] and not (own_phone and same_phone(row["phone"], own_phone)):
+        key = row["name_key"] or ""
+        if len(key.split()) >= 2 and key != own_name and f" {key} " not in allowed:
+            initial = f"{key[0]} {key.split()[-1]}"
+            for span in full:
+                if span.key == key:
+                    check.hide(span.start, span.end, "[name hidden]", "output_name_redacted")
+            for span in initials:
+                if span.key == initial and f" {initial} " not in allowed:
+                    check.hide(span.start, span.end, "[name hidden]", "output_name_redacted")
+        if row["phone"] and not (own_phone and contacts.same_phone(row["phone"], own_phone)):
             for start, end, written in phones:
-                if same_phone(written, row["phone"]) and re.sub(r"\D", "", written) not in allowed_digits:
-                    phone_spans.append((start, end))
-    # Phones first: both lists hold places in the same text, so hide them in one pass.
-    marks = [(s, e, "[phone hidden]") for s, e in phone_spans] + [(s, e, "[name hidden]") for s, e in name_spans]
-    for mark in ("[phone hidden]", "[name hidden]"):
-        if any(m == mark for _, _, m in marks):
-            found.flags.add("output_phone_redacted" if mark == "[phone hidden]" else "output_name_redacted")
-    found.text = _replace_marked(text, marks)
-
-
-def _replace_marked(text: str, marks: list[tuple[int, int, str]]) -> str:
-    merged: list[list] = []
-    for start, end, mark in sorted(marks):
-        if merged and start <= merged[-1][1]:
-            merged[-1][1] = max(merged[-1][1], end)
-        else:
-            merged.append([start, end, mark])
-    for start, end, mark in reversed(merged):
-        text = text[:start] + mark + text[end:]
-    return text
-
-
-def _emails(found: Found, *, customer, allowed_text: str, instructions: str) -> None:
-    """Any email but the shopper's own, one of this turn's text, or the store's own (its
-    instructions may give a contact address)."""
-    allowed = {m.group(0).lower() for m in EMAIL.finditer(f"{allowed_text}\n{instructions}")}
-    if customer is not None and customer.email:
-        allowed.add(customer.email.lower())
-
-    def redact(match: re.Match) -> str:
-        if match.group(0).lower() in allowed:
-            return match.group(0)
-        found.flags.add("output_email_redacted")
-        return "[email hidden]"
-
-    found.text = EMAIL.sub(redact, found.text)
+                if contacts.same_phone(written, row["phone"]) and re.sub(r"\D", "", written) not in allowed_digits:
+                    check.hide(start, end, "[phone hidden]", "output_phone_redacted")
+        email = (row["email"] or "").lower()
+        if email and email in spelled_emails:
+            for start, end, address, _ in contacts.emails(text):
+                if address == email:
+                    check.hide(start, end, "[email hidden]", "output_email_redacted")
 
 
 def hide_personal_data(text: str, *, tenant_id: int, customer, allowed_text: str, instructions: str) -> Found:
-    found = Found(text)
-    _emails(found, customer=customer, allowed_text=allowed_text, instructions=instructions)
-    customer_id = customer.pk if customer is not None else None
-    named = _orders(found, tenant_id=tenant_id, customer_id=customer_id, allowed_text=allowed_text)
-    _joined_names(found, named, own_name=customer.name if customer else "", allowed_text=allowed_text)
-    _customers(found, tenant_id=tenant_id, customer=customer, allowed_text=allowed_text)
-    return found
+    check = _Check(normal(text), customer, normal_text(allowed_text))
+    spelled = _emails(check, instructions)
+    named = _orders(check, tenant_id=tenant_id)
+    _joined_names(check, named)
+    _customers(check, tenant_id=tenant_id, spelled_emails=spelled)
+    return check.result()

@@ -1,6 +1,7 @@
 """Cutting text into the pieces the output checks reason about: sentences and normalised words."""
 
 import re
+from dataclasses import dataclass
 
 # A sentence ends at . ! ? (or a run of them) before white space, or at a line break; list
 # items and lines of an address are pieces of their own.
@@ -32,3 +33,46 @@ def squash(text: str) -> str:
 
 
 ORDER_NUMBER = re.compile(r"\b[A-Z]{2,5}-\d{3,10}\b")
+
+
+# An order as people write it: "ORD-1001", "ord 1001", "ORD1001", "ORD 1001" with a dash, "#1001", "order
+# 1001", "order number 1001", "pedido 1001", "commande n° 1001", "Bestellung Nr. 1001". Matched on
+# the normal form of the text (``normal``), so other hyphens and full-width digits are found too.
+_ORDER_WORD = r"(?:order|pedido|orden|commande|bestellung|auftrag)"
+_NUMBER_WORD = r"(?:number|num\.?|no\.?|nr\.?|n[°º]|numero|nummer)"
+ORDER_REF = re.compile(
+    rf"(?<![\w#-])(?:{_ORDER_WORD}\s+(?:{_NUMBER_WORD}\s*)?#?\s?"
+    r"|#\s?"
+    r"|(?P<prefix>[A-Za-z]{2,5})(?:\s?[-\u2013\u2014_]\s?|\s)?#?)"
+    r"(?P<digits>\d{3,10})(?![\w-]|[.,]\d)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class OrderRef:
+    start: int
+    end: int
+    prefix: str  # upper case; "" when written without one ("#1001", "order 1001")
+    digits: str
+    canonical: bool  # written as order numbers are stored: "ORD-1001"
+
+    def same(self, number: str) -> bool:
+        """Whether this is the order numbered ``number`` (as stored, "ORD-1001")."""
+        ref = order_ref(number)
+        return ref is not None and ref.digits == self.digits and (not self.prefix or self.prefix == ref.prefix)
+
+
+def order_refs(text: str) -> list[OrderRef]:
+    found = []
+    for match in ORDER_REF.finditer(text):
+        prefix = (match.group("prefix") or "").upper()
+        written = match.group(0)
+        canonical = bool(prefix) and re.fullmatch(r"[A-Z]{2,5}-\d+", written) is not None
+        found.append(OrderRef(match.start(), match.end(), prefix, match.group("digits"), canonical))
+    return found
+
+
+def order_ref(number: str) -> OrderRef | None:
+    refs = order_refs(str(number).strip())
+    return refs[0] if refs else None

@@ -151,7 +151,7 @@ class CheckInventory(Tool):
                 condition &= Q(name__icontains=word) | Q(sku__icontains=word)
             matches = list(products.filter(condition)[:5]) if words else []
         if not matches:
-            return ToolResult("error", {"message": f"No product matches {query!r}."})
+            return ToolResult("error", {"message": "No product matches that name or SKU."})
         return ToolResult("ok", {"products": [self._stock(p) for p in matches]})
 
     @staticmethod

@@ -75,7 +75,7 @@ class RecommendProducts(Tool):
         if arguments.compatible_with:
             reference = product_find(tenant=context.tenant, query=arguments.compatible_with)
             if reference is None:
-                return ToolResult("error", {"message": f"No product matches {arguments.compatible_with!r}."})
+                return ToolResult("error", {"message": "No product matches that name or SKU."})
             products = products.exclude(pk=reference.pk)
         wanted = {key: _text(value) for key, value in arguments.attributes.items()}
         candidates = [

@@ -1,0 +1,159 @@
+"""Emails, phone numbers and names in a text (its normal form, ``normal``), however they are
+written to slip past a pattern: "priya[at]example.com", "priya dot shah at example dot com",
+"917/555/0110", "+1·917·555·0110", "917555O110" (a letter for a digit), "Shah, Priya", "P. Shah".
+
+An email written with "@" (or "[at]") that is not allowed is hidden whatever it is; one spelled
+out with "at" only when it is a customer's, as a phone or a name is."""
+
+import re
+from dataclasses import dataclass
+
+from django.db.models import CharField, F, Func, Q, TextField, Value
+from django.db.models.functions import Lower
+
+from conversations.selectors import phone_normalise
+
+_DOT = r"(?:\.|\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+)"
+_LOCAL = rf"[\w+-]+(?:{_DOT}[\w+-]+)*"
+_DOMAIN = rf"[\w-]+(?:{_DOT}[\w-]+)*{_DOT}[a-z]{{2,24}}"
+EMAIL = re.compile(rf"(?<![\w.+-])({_LOCAL})(\s*@\s*|\s*[\[({{<]\s*at\s*[\])}}>]\s*)({_DOMAIN})(?![\w-])", re.I)
+SPELLED_EMAIL = re.compile(rf"(?<![\w.+-])({_LOCAL})(\s+at\s+)({_DOMAIN})(?![\w-])", re.IGNORECASE)
+_DOT_SPLIT = re.compile(_DOT, re.IGNORECASE)
+MAY_BE_EMAIL = re.compile(r"@|\bat\b", re.IGNORECASE)
+
+# Digits in groups with the separators people type: "+1 (917) 555-0110", "917/555/0110".
+PHONE = re.compile(r"(?<![\w+])\+?\(?\d[\d \t().\-/_\u00b7\u2022\u2219\u2027\u22c5]{5,24}\d(?!\w)")
+DIGIT_GROUP = re.compile(r"\d+")
+# Letters that stand for digits inside a run of them: "917555O110", "9l7 555 0110".
+LOOKALIKE_RUN = re.compile(r"[\dOoIl][\dOoIl \-./_\u00b7]*[\dOoIl]")
+LOOKALIKES = str.maketrans("OoIl", "0011")
+PHONE_MIN, PHONE_MAX = 7, 15
+TOKEN = re.compile(r"[^\W_]+")
+NAME_WORDS = (2, 3, 4)
+# Accented letters as PostgreSQL folds them for the name comparison, as ``normal`` does.
+ACCENTED = "ÁÀÂÄÃÅáàâäãåÉÈÊËéèêëÍÌÎÏíìîïÓÒÔÖÕóòôöõÚÙÛÜúùûüÑñÇçÝýÿ"
+UNACCENTED = "AAAAAAaaaaaaEEEEeeeeIIIIiiiiOOOOOoooooUUUUuuuuNnCcYyy"
+
+
+def email_of(match: re.Match) -> str:
+    """The address an email match spells, as stored: "priya dot shah at example dot com" is
+    "priya.shah@example.com"."""
+    local, domain = (".".join(_DOT_SPLIT.split(match.group(i).strip())) for i in (1, 3))
+    return f"{local}@{domain}".lower()
+
+
+def emails(text: str) -> list[tuple[int, int, str, bool]]:
+    """(start, end, address, spelled) of each email in ``text``; spelled: written with "at"."""
+    if not MAY_BE_EMAIL.search(text):
+        return []
+    found = [(m.start(), m.end(), email_of(m), False) for m in EMAIL.finditer(text)]
+    taken = [(s, e) for s, e, *_ in found]
+    for match in SPELLED_EMAIL.finditer(text):
+        if not any(s < match.end() and match.start() < e for s, e in taken):
+            found.append((match.start(), match.end(), email_of(match), True))
+    return found
+
+
+def _digits(text: str) -> str:
+    """A phone's digits as compared: international prefix and trunk 0 dropped."""
+    normal = phone_normalise(text)
+    return normal.lstrip("+") if normal.startswith("+") else normal.removeprefix("0")
+
+
+def same_phone(written: str, stored: str) -> bool:
+    """The matching rule of conversations.selectors (the same digits, or the national number
+    after a country code of one to three digits), both ways: a reply may write a stored E.164
+    number without its country code, and staff may have stored it as written."""
+    a, b = _digits(written), _digits(stored)
+    if min(len(a), len(b)) < PHONE_MIN:
+        return False
+    short, long = sorted((a, b), key=len)
+    return a == b or (long.endswith(short) and len(long) - len(short) <= 3)
+
+
+def _digitised(text: str) -> str:
+    """``text`` with look-alike letters read as digits where they sit among five or more digits
+    (the same length, so places in it stay)."""
+
+    def swap(match: re.Match) -> str:
+        run = match.group(0)
+        return run.translate(LOOKALIKES) if sum(c.isdigit() for c in run) >= 5 else run
+
+    return LOOKALIKE_RUN.sub(swap, text)
+
+
+def phone_spans(text: str) -> list[tuple[int, int, str]]:
+    """Every run of digit groups inside a phone-like stretch that could be one number: a
+    number next to another ("ORD-1002 917 555 0110") is still found."""
+    text = _digitised(text)
+    spans = []
+    for match in PHONE.finditer(text):
+        groups = list(DIGIT_GROUP.finditer(match.group(0)))
+        for i in range(len(groups)):
+            for j in range(i, len(groups)):
+                digits = "".join(g.group(0) for g in groups[i : j + 1])
+                if len(digits) > PHONE_MAX:
+                    break
+                if len(digits) >= PHONE_MIN:
+                    start = match.start() + groups[i].start()
+                    head = text[match.start() : start]
+                    # Keep the "+1 (" written before the first group with the number.
+                    start -= len(head) - len(head.rstrip("+( ")) if i == 0 else 0
+                    end = match.start() + groups[j].end()
+                    spans.append((start, end, text[start:end]))
+    return spans
+
+
+@dataclass(frozen=True)
+class NameSpan:
+    start: int
+    end: int
+    key: str  # as the customer's name is compared: "priya shah"; "p shah" for an initial
+
+
+def name_spans(text: str) -> tuple[list[NameSpan], list[NameSpan]]:
+    """Runs of two to four words that could be a full name, in the order written or last name
+    first ("Shah, Priya"), and an initial with a last name ("P. Shah")."""
+    tokens = list(TOKEN.finditer(text))
+    words = [t.group(0).lower() for t in tokens]
+    full, initials = [], []
+    for i in range(len(tokens)):
+        for n in NAME_WORDS:
+            if i + n > len(tokens):
+                break
+            start, end = tokens[i].start(), tokens[i + n - 1].end()
+            full.append(NameSpan(start, end, " ".join(words[i : i + n])))
+            if n <= 3 and "," in text[tokens[i].end() : tokens[i + 1].start()]:
+                full.append(NameSpan(start, end, " ".join([*words[i + 1 : i + n], words[i]])))
+        if i + 1 < len(tokens) and len(words[i]) == 1 and words[i].isalpha() and len(words[i + 1]) >= 2:
+            gap = text[tokens[i].end() : tokens[i + 1].start()]
+            if gap.strip() in (".", "") and (gap.strip() == "." or tokens[i].group(0).isupper()):
+                initials.append(NameSpan(tokens[i].start(), tokens[i + 1].end(), f"{words[i]} {words[i + 1]}"))
+    return full, initials
+
+
+def customer_rows(customers, *, names: set[str], initials: set[str], endings: set[str], addresses: set[str]):
+    """The customers (a tenant's queryset) whose name, initial and last name, phone ending or
+    email is among those given: one query."""
+    folded = Func(F("name"), Value(ACCENTED), Value(UNACCENTED), function="translate", output_field=TextField())
+    name_key = Func(
+        Func(Lower(folded), Value(r"[^[:alnum:]]+"), Value(" "), Value("g"), function="regexp_replace",
+             output_field=TextField()),
+        function="btrim", output_field=TextField(),
+    )  # fmt: skip
+    annotations, condition = {"name_key": name_key}, Q(name_key__in=names) if names else Q(pk__in=[])
+    if initials:  # only what is asked about is computed
+        annotations["initial_key"] = Func(
+            name_key, Value(r"^(\S)\S*(?: \S+)* (\S+)$"), Value(r"\1 \2"), function="regexp_replace",
+            output_field=TextField(),
+        )  # fmt: skip
+        condition |= Q(initial_key__in=initials)
+    if endings:
+        annotations["phone_digits"] = Func(F("phone"), Value(r"\D"), Value(""), Value("g"), function="regexp_replace",
+                                           output_field=CharField())  # fmt: skip
+        condition |= Q(phone_digits__regex=rf"({'|'.join(sorted(endings))})$")
+    if addresses:
+        annotations["email_key"] = Lower("email")
+        condition |= Q(email_key__in=addresses)
+    rows = customers.annotate(**annotations).filter(condition)
+    return list(rows.values("name", "phone", "email", "name_key")[:50])

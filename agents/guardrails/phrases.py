@@ -1,0 +1,166 @@
+"""The words that claim an action, in English: what ``claims`` looks for. Matched on the normal
+form of a sentence (no accents, one kind of apostrophe and hyphen), case-insensitively.
+
+Each kind of action has its phrasings in any tense and voice: "I've refunded", "I reversed the
+charge", "the money is back on your card", "your refund is all set", "I took care of the
+refund", "I voided ORD-1003", "it's been called off", "your return label: UPS 1Z...", "I've let
+the team know", "marked as delivered". Beside them: the words that make a sentence a negation,
+a condition or an offer instead, and the idioms that only look like one ("no worries", "after
+all", "of course")."""
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Claim:
+    tool: str  # the tool whose success grounds it
+    strong: re.Pattern  # done, whatever the rest of the sentence says
+    promise: re.Pattern | None = None  # the result promised ("you'll get..."): a claim unless conditional
+    state: str = ""  # the order status a read tool may show instead
+
+
+@dataclass(frozen=True)
+class Language:
+    claims: tuple[Claim, ...]
+    negation: re.Pattern  # in the claim's clause, before or in its words
+    condition: re.Pattern  # in the claim's clause before its words
+    leading: re.Pattern  # a sentence that opens on a condition
+    offer: re.Pattern  # a question that offers or asks ("shall I...?"): claims nothing
+    idioms: re.Pattern  # look like a negation or condition, are neither
+
+
+def _re(pattern: str) -> re.Pattern:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+DONE = r"(?<!to be )(?<!can be )(?<!could be )(?<!may be )(?<!might be )(?<!should be )(?<!must be )(?<!will be )"
+GAP = r"(?:[^.?!]|\.(?=\d))"  # within a sentence; a price's decimal point is no end
+ME = (
+    r"\b(i|we)(\s*'?ve|\s*'d|\s+have|\s+had)?\s+(just\s+|already\s+|now\s+|also\s+|successfully\s+|quickly\s+"
+    r"|gone\s+ahead\s+and\s+|went\s+ahead\s+and\s+)*"
+)
+PERSON = (
+    r"(colleague|team ?mate|team member|member of (our|the) (support )?team|(support|our|the|a) team|person|human"
+    r"|specialist|agent|someone|somebody|supervisor|manager|representative|rep|staff|people)"
+)
+FOLLOW_UP = r"(take over|reply|respond|get back|contact|be in touch|reach out|review|look into|follow up|help|call)"
+SUM = r"(\$\s?\d[\d,.]*|\d[\d,.]*\s?(usd|eur|gbp|dollars?))"
+MONEY = rf"(refund|reimbursement|money|funds|credit|{SUM})"  # what "is processed" or "is back" says was paid back
+PAID = rf"(refund|reimbursement|money|funds|credit|payment|charge|transaction|amount|fee|{SUM})"  # I reversed...
+BE_DONE = r"(is|are|'s|has been|have been|'s been|was|were|got|is now|are now|went|has gone|have gone)"
+ORDER = r"(order|it|ord-?\s?\d+|#\d+|purchase|shipment|delivery|that|this)"
+
+REFUND = Claim(
+    "process_refund",
+    _re(
+        # "cancelled orders are refunded" is policy
+        DONE + r"(?<!are )(?<!get )(?<!be )\b(refunded|reimbursed|credited)\b"
+        rf"|{ME}(issued|processed|sent|initiated|approved|completed|submitted|put through|pushed through|credited"
+        r"|returned|reversed|voided|released|refunded|paid back|paid out|arranged|authori[sz]ed|granted|triggered"
+        r"|kicked off|started|actioned|executed|booked|set up|sorted( out)?|handled|dealt with|took care of"
+        r"|taken care of|finali[sz]ed|finished|wired|transferred)\b"
+        rf".{{0,30}}\b{PAID}"
+        rf"|\b(charge|payment|transaction)\b{GAP}{{0,30}}?{DONE}\b(reversed|voided|refunded|returned|credited)\b"
+        rf"|\b{MONEY}\b{GAP}{{0,40}}?"
+        + DONE
+        + r"\b(issued|processed|approved|completed|sent|initiated|submitted|done|complete|succeeded|successful"
+        r"|finali[sz]ed|went through|gone through|is through|on (its|the) way|being processed|credited|released"
+        r"|reversed|voided|all set|sorted|taken care of|handled|settled|squared away|good to go|in motion"
+        r"|under ?way|arranged|actioned|executed|granted|authori[sz]ed|paid out|sent out|returned to you)\b"
+        rf"|\b{MONEY}\b{GAP}{{0,30}}?\b{BE_DONE}\s+(now\s+|already\s+|safely\s+)?(put\s+|sent\s+|paid\s+|gone\s+)?"
+        r"back\b"
+        r"|^\W*approved\b|\bapproved\s*!"
+    ),
+    _re(
+        r"\byou('ll|\s+will|\s+should)\s+(see|get|receive|have)\b.{0,40}\b(money|refund|funds|credit|reimbursement)"
+        r"|\b(money|refund|funds|credit|reimbursement)\b.{0,30}\b(will|should)\s+(arrive|appear|show up|land|reach"
+        r"|be back|post|hit)"
+    ),
+    state="refunded",
+)
+CANCEL = Claim(
+    "cancel_order",
+    _re(
+        DONE + r"(?<!be )\bcancell?ed\b(?!\s+orders?\b)"
+        rf"|\bcancell?ation\b{GAP}{{0,30}}?\b(went through|gone through|complete|completed|processed|confirmed"
+        r"|done|successful|succeeded|is in|has been|all set|sorted|taken care of)\b"
+        rf"|{ME}(voided|called off|stopped|halted|scrapped|annulled|terminated|killed|pulled|withdrawn|withdrew"
+        r"|cancell?ed)\b"
+        rf"|\b{ORDER}\b{GAP}{{0,25}}?\b{BE_DONE}\s+(now\s+|already\s+|officially\s+)?(void|voided|called off"
+        r"|scrapped|annulled|terminated|killed|null and void)\b"
+        # "it's been stopped"; "it was stopped at customs" is news of the parcel
+        rf"|\b{ORDER}\b{GAP}{{0,25}}?\b(has been|have been|'s been|had been|is now|got)\s+(stopped|halted|pulled)\b"
+        r"|\b(is|'s|are|was|now)\s+(now\s+)?void\b"
+    ),
+    state="cancelled",
+)
+LABEL = Claim(
+    "create_return_label",
+    _re(
+        DONE
+        + r"\blabell?ed\b"  # "refunded and labelled!"
+        + rf"|{ME}(created|generated|made|sent|emailed|mailed|texted|shipped|dispatched|forwarded|attached|issued"
+        r"|printed|prepared|uploaded|dropped|put|popped|added|delivered)\b.{0,30}\blabel"
+        rf"|\blabels?\b{GAP}{{0,40}}?"
+        + DONE
+        + r"\b(is ready|ready|attached|created|generated|sent|emailed|mailed|shipped|on (its|the) way|in your inbox"
+        r"|below|here|done|all set|sorted)\b"
+        r"|\bhere(\s+is|'s|\s+are)\s+(your|the)\s+(prepaid\s+)?(return\s+)?(shipping\s+)?labels?\b"
+        r"|\blabels?\s*(number|no\.?|code|id)?\s*(is\s+)?[:=]\s*(\w+\s+)?(?=[a-z]*\d)[a-z0-9]{6,}"
+        r"|\breturn\b.{0,20}\b(tracking|shipment)\s*(number|no\.?|code|id)?\s*(is\s+)?[:=]?\s*(?=[a-z]*\d)[a-z0-9]{8,}"
+    ),
+)
+ESCALATE = Claim(
+    "escalate_to_human",
+    _re(
+        rf"{ME}(escalated|passed|handed|transferred|forwarded|referred|flagged|sent|assigned|routed|moved)\b.{{0,40}}"
+        rf"\b(to|over|on)\b.{{0,25}}\b{PERSON}"
+        r"|\bescalated\b"
+        rf"|{ME}(opened|created|raised|filed|logged|submitted)\s+(a|an)\s+(support\s+)?(ticket|case|request)"
+        rf"|{ME}(let|told|informed|notified|alerted|pinged|messaged|contacted|emailed|asked|looped in|brought in"
+        rf"|roped in|called in|got)\b.{{0,20}}\b{PERSON}"
+        rf"|\b(they|he|she|{PERSON})(\s*'ve|\s*'s|\s+have|\s+has|\s+had)?\s+(now\s+|already\s+)?(taken over|picked"
+        r" (it|this) up|stepped in|been (notified|informed|told|alerted|assigned|looped in)|joined|got (it|this))\b"
+        rf"|\b{PERSON}\b{GAP}{{0,15}}?\b(is|are)\s+(now\s+|already\s+)?(on it|on the case|looking into|reviewing"
+        r"|handling|working on)\b"
+        rf"|\b(you('re| are)\s+now\s+(talking|speaking|connected|chatting)|you('re| are)\s+in\s+the\s+queue)\b"
+    ),
+    _re(rf"\b(a|an|one of our|our|the)\s+(\w+\s+)?{PERSON}\s+(will|'ll|is going to|are going to)\s+{FOLLOW_UP}"),
+)
+STATUS = Claim(
+    "update_order_status",
+    _re(
+        rf"{ME}(updated|changed|modified|edited|amended|corrected|set|switched|moved)\b{GAP}{{0,30}}"
+        r"\b(order|status|address|details|shipping|delivery|it)\b"
+        rf"|{ME}marked\b{GAP}{{0,30}}\b(as|shipped|delivered|paid|returned|pending)\b"
+        r"|(?<!orders )(?<!order )(?<!that are )(?<!which are )(?<!be )(?<!been )\bmarked\s+(as\s+)?(shipped|delivered"
+        r"|paid|returned|pending|complete|completed|fulfilled)\b"
+        rf"|\b(order|status|address)\b{GAP}{{0,30}}?\b(has been|have been|was|were|is now|now)\s+"
+        r"(updated|changed|marked|set|modified|amended|corrected)\b"
+        rf"|\bstatus\b{GAP}{{0,20}}?\b(is now|now reads|has changed to|changed to)\b"
+        r"|\b(is|has been|was) now (marked )?(as )?(pending|paid|shipped|delivered|returned)\b"
+    ),
+)
+
+ENGLISH = Language(
+    claims=(REFUND, CANCEL, LABEL, ESCALATE, STATUS),
+    negation=_re(
+        r"\b(not|never|no|nothing|cannot|unable|yet to|haven't|hasn't|wasn't|isn't|didn't|won't|can't|couldn't)\b"
+        r"|n't\b"
+    ),
+    condition=_re(r"\b(if|once|when|whenever|after|before|as soon as|until|unless|pending|would|could|might|may)\b"),
+    leading=_re(r"^\W*(if|once|as soon as|when|whenever|unless|until|pending)\b"),
+    offer=_re(
+        r"(?:^|[,;:\u2013\u2014]|\b(so|ok|okay|great|alright|sure|then|and|now|or)\b)\W*("
+        r"(shall|should|can|could|may|might)\s+(i|we)\b|(would|do|did|will)\s+you\s+(like|want|prefer|need)\b"
+        r"|want me to\b|how about (i|we|me)\b|is it ok(ay)? if\b|would it help if\b)"
+    ),
+    idioms=_re(
+        r"\b(no (worries|worry|problem|problems|prob|doubt|question|sweat|fuss|stress|need to worry|wonder)"
+        r"|not (to worry|a problem|an issue|only|to mention)|nothing to worry about|never fear|never mind"
+        r"|(don't|do not) (you )?worry|after all( that| this)?|of course|once again|once more|as you may know"
+        r"|would you believe( it)?|believe it or not|if anything|might as well|(can't|cannot|can not) wait"
+        r"|(couldn't|could not) be happier|without (a )?doubt)\b"
+    ),
+)
