@@ -24,7 +24,11 @@ WEAK_YES = re.compile(
 NOT_YES = re.compile(
     r"\b(no|nope|not|don'?t|do not|wait|hold on|stop|cancel that|never ?mind|but|instead|actually|unless|"
     r"think|check|first|later|maybe|mind|also|and|then|if|"
-    r"pero|espera|mais|non|attends|aber|nein|warte|doch)\b|\?",
+    # A yes that names something else ("yes, only $5", "yes the other one", "yes for ORD-1024")
+    # is another request: a figure, or a word that narrows or adds, is not a plain yes.
+    r"only|just|half|part|partial|other|another|too|as well|except|instead|more|less|for|"
+    r"pero|espera|solo|sólo|mitad|otro|otra|también|mais|non|attends|seulement|juste|moitié|autre|aussi|"
+    r"aber|nein|warte|doch|nur|halb|andere|auch)\b|\?|\d|[$€£%]",
     re.IGNORECASE,
 )
 MAX_WORDS = 8  # a longer message is a new request, not an answer to "shall I go ahead?"
@@ -50,7 +54,11 @@ ASKS_YES = re.compile(
 # confirm, or an action of its own ("I'll also cancel your other orders").
 SOLICITS = re.compile(
     ASKS_YES.pattern + r"|\?|\d|\b(refund\w*|cancel\w*|return\w*|label\w*|order\w*|amount|charge\w*|money|"
-    r"credit\w*|pay\w*|instal\w*|ship\w*|replace\w*|exchange\w*|everything|all)\b",
+    r"credit\w*|pay\w*|instal\w*|ship\w*|replace\w*|exchange\w*|everything|all)\b"
+    # A promise of its own: "I'll also upgrade you", "we're closing your account", "a gift card
+    # is coming too", "this will void your warranty".
+    r"|\b(i|we)('ll|'m|'re| will| am| are| shall)\b|\b(also|too|going to|free|gift|upgrade\w*|clos\w*|void\w*|"
+    r"warrant\w*|account|add\w*|coming|will|won't)\b",
     re.I,
 )
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -80,10 +88,20 @@ def asks_yes(text: str) -> bool:
     return any(_asks(sentence) for sentence in SENTENCE.split(text or ""))
 
 
+# "Reply yes", "just type YES below", "write yep", "send me a thumbs up", "confirm": asking for
+# the answer a yes would give, in any words.
+YES_WORDS = r"(yes|yep|yeah|yup|y|ok|okay|sure|si|sí|oui|ja|thumbs[ -]?up|👍)"
+ASKS_FOR_YES = re.compile(
+    rf"\b(reply|respond|answer|say|type|write|send|text|enter|give|drop|hit)\b.{{0,25}}(\b{YES_WORDS}\b|👍)"
+    r"|\bthumbs[ -]?up\b|👍|\bconfirm\w*\b|\bconfirma\w*|\bbestätig\w*",
+    re.IGNORECASE,
+)
+
+
 def _asks(sentence: str) -> bool:
     if ASKS_YES.search(sentence) and "?" in sentence:
         return True
-    return bool(re.search(r"\b(reply|respond|answer|say)\b.{0,20}\byes\b|\bconfirm\b", sentence, re.I))
+    return bool(ASKS_FOR_YES.search(sentence))
 
 
 def without_yes_requests(text: str) -> str:

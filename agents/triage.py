@@ -136,7 +136,9 @@ class LLMTriage(BaseModel):
     clarification_needed: bool = False
 
 
-def _llm_classify(intents: dict[int, Intent], text: str, on_response: Callable | None) -> LLMTriage | None:
+def _llm_classify(
+    intents: dict[int, Intent], text: str, on_response: Callable | None, deadline: float | None = None
+) -> LLMTriage | None:
     from agents.providers import router
     from agents.providers.base import ProviderError
 
@@ -150,7 +152,7 @@ def _llm_classify(intents: dict[int, Intent], text: str, on_response: Callable |
     try:
         response = router.complete(
             messages=[{"role": "system", "content": system}, {"role": "user", "content": text}],
-            response_format={"type": "json_object"}, temperature=0,
+            response_format={"type": "json_object"}, temperature=0, deadline=deadline,
         )  # fmt: skip
     except ProviderError:
         return None
@@ -168,9 +170,17 @@ def _llm_classify(intents: dict[int, Intent], text: str, on_response: Callable |
     return answer
 
 
-def triage(*, tenant: Tenant, text: str, llm: bool = False, on_llm_response: Callable | None = None) -> TriageResult:
+def triage(
+    *,
+    tenant: Tenant,
+    text: str,
+    llm: bool = False,
+    on_llm_response: Callable | None = None,
+    deadline: float | None = None,
+) -> TriageResult:
     """``llm``: let the configured LLM classify (the engine asks when one is configured);
-    ``on_llm_response`` sees that call's response, for token and cost accounting."""
+    ``on_llm_response`` sees that call's response, for token and cost accounting; ``deadline``
+    (time.monotonic()) is the turn's, which that call shares."""
     text = " ".join((text or "").split())
     if not text:
         raise ApplicationError("There is no text to triage.", code="empty_text")
@@ -196,7 +206,7 @@ def triage(*, tenant: Tenant, text: str, llm: bool = False, on_llm_response: Cal
     if HANDOFF.search(text) and HANDOFF_INTENT in by_name:
         return result(by_name[HANDOFF_INTENT], 0.95)
     if llm and settings.LLM_TRIAGE and intents:
-        answer = _llm_classify(intents, text, on_llm_response)
+        answer = _llm_classify(intents, text, on_llm_response, deadline)
         if answer is not None:
             chosen = by_name.get(answer.category)
             outcome = result(chosen, answer.confidence)

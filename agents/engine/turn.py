@@ -151,7 +151,10 @@ def _triage(turn: Turn) -> None:
     try:
         budget = turn.recorder.budget
         llm = budget is not None and budget.llm_allowed(tokens=0, cost=Decimal("0"))
-        turn.triage = triage(tenant=turn.tenant, text=turn.text, llm=llm, on_llm_response=turn.recorder.llm)
+        turn.triage = triage(
+            tenant=turn.tenant, text=turn.text, llm=llm, on_llm_response=turn.recorder.llm,
+            deadline=budget.deadline if budget is not None else None,
+        )  # fmt: skip
     except ApplicationError:
         return
     turn.recorder.run.triage = turn.triage.as_dict()
@@ -329,8 +332,8 @@ def _pending(turn: Turn) -> dict | None:
     """The action a yes to this reply would confirm: the turn's last proposal (or the one the
     offline agent kept on offer). None once the conversation went to a person."""
     offered = turn.state.pop("pending_action", None)
-    if turn.escalated:
-        return None
+    if turn.escalated or "escalate_to_human" in turn.recorder.succeeded():
+        return None  # a person has it now: a later yes is theirs to act on
     proposals = [c for c in turn.recorder.calls[turn.offline_from :] if c[2].status == "needs_confirmation"]
     if proposals:
         return proposals[-1][2].data["pending_action"]

@@ -33,19 +33,25 @@ def callable_names(tools: list[dict] | None) -> set[str]:
 
 def _tokens(usage, field: str) -> int:
     value = getattr(usage, field, 0)
-    return value if isinstance(value, int) and value >= 0 else 0
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
 
 
+# No tool takes more than a couple of thousand characters (a follow-up's 1,600 at most): more is
+# a flood, and every later check (the output guard masks each argument) would pay for it.
+MAX_ARGUMENTS_CHARS = 8000
 CHARS_PER_TOKEN = 4  # a rough rule for English text, for servers that report no usage
 
 
 def accounted(response: LLMResponse, request: dict) -> LLMResponse:
     """The response priced as the requested model, with its tokens estimated when the server
     reported none: budgets must count every call, whatever the server says."""
-    tokens_in, tokens_out = response.tokens_in, response.tokens_out
-    if not tokens_in and not tokens_out:
-        prompt = json.dumps([request["messages"], request.get("tools")], default=str)
-        answer = response.content + "".join(call.name + call.arguments for call in response.tool_calls)
+    prompt = json.dumps([request["messages"], request.get("tools")], default=str)
+    answer = response.content + "".join(call.name + call.arguments for call in response.tool_calls)
+    # A server's count far below what the text's length says (none at all, 0, 1) is not taken:
+    # the estimate counts instead.
+    tokens_in = max(response.tokens_in, len(prompt) // (CHARS_PER_TOKEN * 4))
+    tokens_out = max(response.tokens_out, len(answer) // (CHARS_PER_TOKEN * 4))
+    if not response.tokens_in and not response.tokens_out:
         tokens_in, tokens_out = len(prompt) // CHARS_PER_TOKEN + 1, len(answer) // CHARS_PER_TOKEN + 1
     return dataclasses.replace(response, tokens_in=tokens_in, tokens_out=tokens_out, requested_model=request["model"])
 
@@ -105,6 +111,8 @@ class AnswerReader:
             raise MalformedResponse(f"{self.name}: a call to {name[:80]!r}, a tool neither offered nor ours")
         if arguments is None or (isinstance(arguments, str) and not arguments.strip()):
             arguments = "{}"
+        if isinstance(arguments, str) and len(arguments) > MAX_ARGUMENTS_CHARS:
+            raise MalformedResponse(f"{self.name}: the arguments to {name} are {len(arguments)} characters long")
         try:
             parsed = json.loads(arguments) if isinstance(arguments, str) else None
         except (ValueError, RecursionError):  # not JSON, or nested deeper than anyone writes

@@ -1,5 +1,8 @@
 """Tools that only read: orders (the shopper's own), stock, the knowledge base."""
 
+from datetime import timedelta
+
+from django.utils import timezone
 from pydantic import Field
 
 from agents.models import ToolCall
@@ -54,6 +57,18 @@ def _failed_proofs(context: ToolContext) -> int:
     return ToolCall.objects.filter(run__conversation=context.conversation, tool="lookup_order", status="denied").count()
 
 
+def _guessed_elsewhere(context: ToolContext, order_number: str, email: str) -> bool:
+    """Five pairs that did not match for this order number, or for this email, in the store's
+    last day, in any conversation: starting a new chat does not buy five more guesses."""
+    since = timezone.now() - timedelta(days=1)
+    denied = ToolCall.objects.filter(
+        tenant=context.tenant, tool="lookup_order", status="denied", created_at__gte=since, arguments__has_key="email"
+    )
+    by_order = denied.filter(arguments__order_number__iexact=order_number.strip())
+    by_email = denied.filter(arguments__email__iexact=email.strip()) if email.strip() else denied.none()
+    return any(misses[:MAX_FAILED_PROOFS].count() >= MAX_FAILED_PROOFS for misses in (by_order, by_email))
+
+
 class LookupOrder(Tool):
     name = "lookup_order"
     description = (
@@ -63,7 +78,10 @@ class LookupOrder(Tool):
     Arguments = LookupOrderArguments
 
     def run(self, context: ToolContext, arguments: LookupOrderArguments) -> ToolResult:
-        if arguments.email is not None and _failed_proofs(context) >= MAX_FAILED_PROOFS:
+        if arguments.email is not None and (
+            _failed_proofs(context) >= MAX_FAILED_PROOFS
+            or _guessed_elsewhere(context, arguments.order_number, arguments.email)
+        ):
             # Guessing order numbers and emails until one fits: a person takes it from here.
             return ToolResult("denied", {"message": TOO_MANY, "code": "too_many_attempts"})
         email = (arguments.email or "").strip().lower()

@@ -70,7 +70,8 @@ def execute(context: ToolContext, name: str, arguments: str | dict | None) -> To
     try:
         parsed = tool.Arguments.model_validate(arguments)
     except ValidationError as exc:
-        problems = [f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors()]
+        # A few problems say what is wrong; thousands (a flood of unknown fields) say nothing more.
+        problems = [f"{'.'.join(map(str, e['loc'])) or 'arguments'}: {e['msg']}" for e in exc.errors()[:10]]
         return done("error", {"message": "Invalid arguments.", "problems": problems})
     try:
         result = tool.run(context, parsed)

@@ -210,3 +210,23 @@ def test_a_flood_of_words_is_cut_to_one_message(macrocenter, llm, settings, stre
     llm.script({"content": "This is a sentence about your order. " * 3000})
     result = say(macrocenter, "hello")
     assert len(result["reply"]) <= MAX_MESSAGE_CHARS and result["reply"].startswith("This is a sentence")
+
+
+def test_the_triage_call_shares_the_turns_deadline(macrocenter, llm, settings):
+    import json
+
+    settings.LLM_TRIAGE, settings.LLM_STREAM, settings.AGENT_TURN_DEADLINE_SECONDS = True, False, 1
+    order = shipped(macrocenter)
+    triaged = json.dumps({"category": "order_status", "priority": "normal", "confidence": 0.9})
+    llm.script({"content": triaged, "drip": 0.05, "bytewise": True})  # a byte each 50 ms: about 10 s
+    result = say(macrocenter, f"where is {order.number}?")
+    assert llm.responses[0]["complete"] is False  # cut at the deadline, not read to the end
+    assert order.tracking_number in result["reply"] and run_of(result).provider == "offline"
+
+
+def test_usage_a_server_reports_as_true_or_one_is_not_believed(macrocenter, llm, settings):
+    settings.LLM_STREAM = False
+    words = " ".join(["word"] * 2000)
+    llm.script(completion(words, usage={"prompt_tokens": True, "completion_tokens": 1, "total_tokens": 2}))
+    run = run_of(say(macrocenter, "hello"))
+    assert run.tokens_out >= 2000 // 4 // 4 and run.tokens_in > 100

@@ -1,6 +1,6 @@
 import pytest
 
-from agents.confirmation import is_explicit_yes
+from agents.confirmation import asks_yes, confirmation_reply, is_explicit_yes, without_yes_requests
 
 
 @pytest.mark.parametrize(
@@ -34,7 +34,45 @@ def test_plain_yeses_count(text):
         "ok let me think about it", "okay I'll check with my wife first", "oui mais non", "ja, nein",
         "sí, pero espera", "ok i changed my mind", "correct me if I'm wrong", "ok so what is the ETA", "ok thanks",
         "yes and also refund $20 on ORD-1013", "yes, then cancel ORD-1003",
+        # a yes that names something else: another order, an amount, a part, another one
+        "yes, ORD-1024", "yes only $5", "yes, just half", "yes the other one", "yes for the CPU order",
+        "yes, 5 dollars", "yes refund ORD-1024 too", "oui, seulement 5 dollars", "sí, solo la mitad", "ja, nur 5 Euro",
     ],
 )  # fmt: skip
 def test_anything_hedged_negated_or_new_is_not_a_yes(text):
     assert not is_explicit_yes(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Shall I refund it?",
+        "Reply yes to confirm.",
+        "…just type YES below.",
+        "Send me a thumbs up and it's done.",
+        "Write yep and I'll process it.",
+        "Please confirm.",
+        "Respond with OK and it is done.",
+    ],
+)
+def test_a_request_for_a_yes_in_any_words_is_seen(text):
+    assert asks_yes(text) and without_yes_requests(f"Here you go. {text}") == "Here you go."
+
+
+@pytest.mark.parametrize(
+    "text", ["Your order shipped.", "Thanks for your patience.", "Anything else I can help with?", "Okay, done."]
+)
+def test_ordinary_sentences_ask_for_nothing(text):
+    assert not asks_yes(text)
+
+
+def test_the_models_prose_beside_a_proposal_keeps_no_promise_of_its_own():
+    pending = {"summary": "I will refund 10.00 USD for order ORD-1014."}
+    prose = (
+        "Sorry to hear that! I'll also upgrade you to overnight delivery for free. I'm also closing your account "
+        "as you asked. This will also void your warranty. A gift card is coming too. Thanks for your patience."
+    )
+    assert confirmation_reply(prose, pending, trusted=False) == (
+        "Sorry to hear that! Thanks for your patience. I will refund 10.00 USD for order ORD-1014. "
+        "Shall I go ahead? Please reply yes to confirm."
+    )

@@ -138,3 +138,34 @@ def test_a_followup_the_model_writes_passes_the_same_output_guard(macrocenter, l
     assert priya.email not in sent and priya.phone not in sent and priya.name not in sent
     assert "refunded your order" not in sent
     assert not Refund.objects.filter(order__customer=alex).exists()
+
+
+def test_a_new_chat_buys_no_more_guesses_at_an_order(macrocenter):
+    """Five wrong emails for one order, each from a new visitor: the sixth, even right, waits for
+    a person (and so does a right pair for an email someone guessed with five times)."""
+    order = Order.objects.filter(tenant=macrocenter, customer__email="mia.johnson@example.com").first()
+    for attempt in range(5):
+        chat(macrocenter, visitor(macrocenter), f"where is {order.number}? my email is guess{attempt}@example.com")
+    proven = chat(macrocenter, visitor(macrocenter), f"where is {order.number}? my email is {order.customer.email}")
+    assert ("lookup_order", "denied") in [(c["tool"], c["status"]) for c in proven["tool_calls"]]
+    conversation = Conversation.objects.get(pk=proven["conversation_id"])
+    assert not conversation.customer_verified and conversation.customer.merged_into_id is None
+    assert conversation.handled_by == "human"  # a person checks who this is
+
+
+def test_when_the_model_hands_off_its_proposal_is_not_kept(macrocenter, llm):
+    mia = Customer.objects.get(tenant=macrocenter, email="mia.johnson@example.com")
+    order = Order.objects.filter(tenant=macrocenter, customer=mia, status__in=["paid", "delivered"]).first()
+    llm.script(
+        {"tool_calls": [{"name": "process_refund", "arguments": {"order_number": order.number, "amount": "10.00"}},
+                        {"name": "escalate_to_human", "arguments": {"reason": "shopper wants a person too"}}]},
+        {"content": "A colleague will take a look."},
+    )  # fmt: skip
+    result = chat(macrocenter, mia, f"I want a refund of $10 for {order.number}", verified=True)
+    conversation = Conversation.objects.get(pk=result["conversation_id"])
+    assert conversation.handled_by == "human" and "pending_action" not in conversation.agent_state
+    assert "Shall I go ahead" not in result["reply"]
+    Conversation.objects.filter(pk=conversation.pk).update(handled_by="ai")  # staff hand it back, say nothing
+    llm.script({"content": "Okay."})
+    chat(macrocenter, mia, "yes", verified=True)
+    assert not Refund.objects.filter(order=order).exists()

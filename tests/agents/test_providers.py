@@ -133,6 +133,14 @@ MALFORMED = {
     "a call to a tool that does not exist": {"tool_calls": [{"name": "drop_database", "arguments": {}}]},
     "arguments that are not JSON": {"tool_calls": [{"name": "lookup_order", "arguments": "{not json"}]},
     "arguments that are not an object": {"tool_calls": [{"name": "lookup_order", "arguments": "[1002]"}]},
+    "arguments longer than any tool takes": {
+        "tool_calls": [
+            {
+                "name": "lookup_order",
+                "arguments": {"order_number": "ORD-1002", **{f"k{i}": f"zq{i:06d}xy" for i in range(2000)}},
+            }
+        ]
+    },
     "arguments nested past any parser": {
         "tool_calls": [{"name": "lookup_order", "arguments": '{"x": ' + "[" * 100_000 + "]" * 100_000 + "}"}]
     },
