@@ -4,14 +4,18 @@ Each kind of action has the phrasings that claim it, in any tense, in English, S
 and German (``phrases``, ``phrases_intl``). A claim is grounded by a successful call of the tool
 that does it, or by order data read this turn showing the order already in that state; when the
 sentence names orders (however written: "ord-1001", "#1001", "order number 1001"), by each of
-them, and a claim about "your other orders" or "all of them" is not grounded by one refund.
+them, and a claim about "your other orders" or "all of them" is not grounded by one refund. A
+refund claim's sums ("228.63", "$228.63", "228.63 USD") must be ones this turn's refunds paid
+back, and "in full" needs an order a tool shows refunded in full; a label claim's carrier and
+tracking number must be the label's.
 Offers, negations and conditions ("I can cancel it", "shall I refund?", "it can't be cancelled",
 "once approved you'll get...") claim nothing; idioms that only look like one ("no worries, your
 refund is done", "after all that I've cancelled it") and questions that are no offer ("would you
 believe it, your refund went through?") do not hide a claim."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 from agents.guardrails.normal import normal_text
 from agents.guardrails.phrases import ENGLISH, GAP, Claim, Language
@@ -37,6 +41,29 @@ OTHERS = re.compile(
 # ... or grounded only when several were.
 SEVERAL = re.compile(rf"\b(both|each|several|multiple|two|three)\b{GAP}{{0,20}}?\borders?\b|\borders\b", re.IGNORECASE)
 CLAUSE_BREAK = re.compile(r"[,;:()\u2013\u2014]|\s-\s|\b(but|pero|mais|aber)\b", re.IGNORECASE)
+# A sum of money however written: "228.63", "$228.63", "228.63 USD", "USD 1,214.08", "10 EUR"; a
+# number without a currency counts only with cents ("3 days" is none).
+AMOUNT = re.compile(
+    r"(?<![\w.,#-])(?P<before>(?:[$\u20ac\u00a3]|\b(?:usd|eur|gbp))\s?)?"
+    r"(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d{2})?|\d+(?:[.,]\d{2})?)"
+    r"(?P<after>\s?(?:[$\u20ac\u00a3]|(?:usd|eur|gbp|dollars?|euros?|pounds?)\b))?(?![\w-]|[.,]\d)",
+    re.IGNORECASE,
+)
+# The whole of what was paid: grounded only by an order a tool shows refunded in full.
+IN_FULL = re.compile(
+    r"\b(fully|in full|full (amount|refund|price|total|sum|cost|payment)|the full\b|entire (amount|order|total|sum"
+    r"|cost|payment)|complete refund|100 ?%|en su totalidad|totalmente|integramente|completo|integralement"
+    r"|totalement|en totalite|vollstandig|komplett|in voller hohe)",
+    re.IGNORECASE,
+)
+CARRIERS = re.compile(
+    r"(?<![\w-])(ups|usps|fedex|fed ex|dhl|tnt|gls|dpd|hermes|evri|royal mail|canada post|purolator|ontrac|lasership"
+    r"|correos|la poste|colissimo|chronopost|deutsche post|australia post|amazon logistics|aramex|yodel"
+    r"|parcelforce)(?![\w-])",
+    re.IGNORECASE,
+)
+# What a tracking number looks like: a run of eight or more letters and digits with digits in it.
+TRACKING_LIKE = re.compile(r"(?<![\w-])(?=[A-Za-z]*\d)(?=\d*[A-Za-z]|\d{8,})[A-Za-z0-9]{8,40}(?![\w-])")
 JOINED = re.compile(r"\s*(,|&|/|\+|and|or|y|et|und|,\s*and|as well as|plus)?\s*(order\s+)?", re.IGNORECASE)
 
 
@@ -57,16 +84,31 @@ class Evidence:
     done: dict[str, set[str]]  # tool -> order numbers acted on ("" for a call without one)
     statuses: dict[str, str]  # order number -> status, as a tool returned it
     escalated: bool
+    refunded: set[Decimal] = field(default_factory=set)  # the amounts this turn's refunds paid back
+    labels: list[dict[str, str]] = field(default_factory=list)  # this turn's labels: carrier, tracking number
 
     @classmethod
     def of(cls, calls, *, escalated: bool = False) -> "Evidence":
         done: dict[str, set[str]] = {}
         statuses: dict[str, str] = {}
+        refunded: set[Decimal] = set()
+        paid_back: dict[str, set[Decimal]] = {}  # order number -> amounts refunded on it
+        totals: dict[str, set[Decimal]] = {}  # order number -> its total, as a tool returned it
+        labels: list[dict[str, str]] = []
         for name, arguments, status, data in calls:
             data = data if isinstance(data, dict) else {}
             if status == "ok":
                 number = str((arguments or {}).get("order_number") or "").strip().upper()
                 done.setdefault(name, set()).add(number)
+                if name == "process_refund":
+                    paid = [data.get("message"), data.get("amount"), (arguments or {}).get("amount")]
+                    amounts = _amounts(" ".join(_money(value) for value in paid if value is not None))
+                    refunded |= amounts
+                    paid_back.setdefault(number, set()).update(amounts)
+                    if str(data.get("order_status") or "").lower() == "refunded" and number:
+                        statuses[number] = "refunded"
+                if name == "create_return_label":
+                    labels.append({k: str(data.get(k) or "") for k in ("carrier", "tracking_number")})
             if status == "needs_review":
                 escalated = True  # "a member of our team will review it"
             orders = [data["order"]] if isinstance(data.get("order"), dict) else []
@@ -74,7 +116,17 @@ class Evidence:
             for order in orders:
                 if order.get("number") and order.get("status"):
                     statuses[str(order["number"]).upper()] = str(order["status"])
-        return cls(done=done, statuses=statuses, escalated=escalated or "escalate_to_human" in done)
+                    if order.get("total") is not None:
+                        totals.setdefault(str(order["number"]).upper(), set()).update(_amounts(_money(order["total"])))
+                    if str(order["status"]) == "refunded" and order.get("total") is not None:
+                        refunded |= _amounts(_money(order["total"]))  # refunded in full
+        for number, amounts in paid_back.items():
+            if number and amounts & totals.get(number, set()):
+                statuses[number] = "refunded"  # a refund of the order's whole total
+        return cls(
+            done=done, statuses=statuses, escalated=escalated or "escalate_to_human" in done, refunded=refunded,
+            labels=labels,
+        )  # fmt: skip
 
     @property
     def prefixes(self) -> set[str]:
@@ -85,6 +137,10 @@ class Evidence:
     def grounds(self, claim: Claim, about: About, sentence: str) -> bool:
         if claim.tool == "escalate_to_human":
             return self.escalated
+        if claim.tool == "process_refund" and not self._refund_details(about, sentence):
+            return False
+        if claim.tool == "create_return_label" and not self._label_details(sentence):
+            return False
         acted = self.done.get(claim.tool, set())
         wanted = claim.state or _stated(sentence)
         if about.refs:
@@ -97,10 +153,60 @@ class Evidence:
             return True
         return bool(wanted) and wanted in self.statuses.values()
 
+    def _refund_details(self, about: About, sentence: str) -> bool:
+        """A refund claim's amounts are what a refund of this turn paid back, and "in full" is said
+        only of an order a tool shows refunded."""
+        if IN_FULL.search(sentence):
+            full = {n for n, status in self.statuses.items() if status == "refunded"}
+            if not full or (about.refs and not all(any(ref.same(n) for n in full) for ref in about.refs)):
+                return False
+        return _amounts(sentence) <= self.refunded
+
+    def _label_details(self, sentence: str) -> bool:
+        """A label claim's carrier and tracking number are the label's."""
+        if not self.labels:
+            return True
+        carriers = {_squeezed(label["carrier"]) for label in self.labels if label["carrier"]}
+        if carriers and any(_squeezed(m.group(0)) not in carriers for m in CARRIERS.finditer(sentence)):
+            return False
+        tracking = {_squeezed(label["tracking_number"]) for label in self.labels if label["tracking_number"]}
+        written = {_squeezed(m.group(0)) for m in TRACKING_LIKE.finditer(sentence)} - {""}
+        written = {w for w in written if not re.fullmatch(r"\d{4}\d{2}\d{2}", w)}
+        return not tracking or written <= tracking
+
     def _grounds_one(self, ref: OrderRef, acted: set[str], wanted: str) -> bool:
         if "" in acted or any(ref.same(number) for number in acted):
             return True
         return bool(wanted) and any(ref.same(n) and status == wanted for n, status in self.statuses.items())
+
+
+def _money(value) -> str:
+    """A sum as a tool gives it ("10.00", 10, "Refunded 10.00 USD for ORD-1001."), as a text
+    ``_amounts`` reads."""
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return f"{Decimal(str(value)):.2f}"
+    value = str(value).strip()
+    return f"{value} USD" if re.fullmatch(r"\d+(\.\d+)?", value) else value
+
+
+def _squeezed(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def _amounts(text: str) -> set[Decimal]:
+    """The sums of money ``text`` states."""
+    found = set()
+    for match in AMOUNT.finditer(text):
+        number = match.group("number")
+        if not (match.group("before") or match.group("after") or re.search(r"[.,]\d{2}$", number)):
+            continue
+        if re.fullmatch(r"\d+,\d{2}", number):
+            number = number.replace(",", ".")  # "10,00 EUR"
+        try:
+            found.add(Decimal(number.replace(",", "")).quantize(Decimal("0.01")))
+        except InvalidOperation:
+            continue
+    return found
 
 
 def _stated(sentence: str) -> str:

@@ -15,7 +15,11 @@ from conversations.selectors import phone_normalise
 
 _DOT = r"(?:\.|\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+)"
 _LOCAL = rf"[\w+-]+(?:{_DOT}[\w+-]+)*"
-_DOMAIN = rf"[\w-]+(?:{_DOT}[\w-]+)*{_DOT}[a-z]{{2,24}}"
+# In a domain a dot may have spaces before it ("example .com"), and after it before a common
+# ending ("example . com"; not "example.com. Company").
+_TLD = r"(?:com|net|org|edu|gov|info|biz|io|co|me|us|uk|ca|de|fr|es|it|nl|au|in)\b"
+_DOMAIN_DOT = rf"(?:[ \t]*\.(?:[ \t]+(?={_TLD}))?|{_DOT})"
+_DOMAIN = rf"[\w-]+(?:{_DOMAIN_DOT}[\w-]+)*{_DOMAIN_DOT}[a-z]{{2,24}}"
 EMAIL = re.compile(rf"(?<![\w.+-])({_LOCAL})(\s*@\s*|\s*[\[({{<]\s*at\s*[\])}}>]\s*)({_DOMAIN})(?![\w-])", re.I)
 SPELLED_EMAIL = re.compile(rf"(?<![\w.+-])({_LOCAL})(\s+at\s+)({_DOMAIN})(?![\w-])", re.IGNORECASE)
 _DOT_SPLIT = re.compile(_DOT, re.IGNORECASE)
@@ -38,7 +42,7 @@ UNACCENTED = "AAAAAAaaaaaaEEEEeeeeIIIIiiiiOOOOOoooooUUUUuuuuNnCcYyy"
 def email_of(match: re.Match) -> str:
     """The address an email match spells, as stored: "priya dot shah at example dot com" is
     "priya.shah@example.com"."""
-    local, domain = (".".join(_DOT_SPLIT.split(match.group(i).strip())) for i in (1, 3))
+    local, domain = (".".join(p.strip() for p in _DOT_SPLIT.split(match.group(i).strip())) for i in (1, 3))
     return f"{local}@{domain}".lower()
 
 
@@ -113,7 +117,7 @@ class NameSpan:
 
 def name_spans(text: str) -> tuple[list[NameSpan], list[NameSpan]]:
     """Runs of two to four words that could be a full name, in the order written or last name
-    first ("Shah, Priya"), and an initial with a last name ("P. Shah")."""
+    first ("Shah, Priya", "Shah Priya"), and an initial with a last name ("P. Shah")."""
     tokens = list(TOKEN.finditer(text))
     words = [t.group(0).lower() for t in tokens]
     full, initials = [], []
@@ -123,7 +127,8 @@ def name_spans(text: str) -> tuple[list[NameSpan], list[NameSpan]]:
                 break
             start, end = tokens[i].start(), tokens[i + n - 1].end()
             full.append(NameSpan(start, end, " ".join(words[i : i + n])))
-            if n <= 3 and "," in text[tokens[i].end() : tokens[i + 1].start()]:
+            # "Shah Priya" too: a surname first needs no comma between two words
+            if n == 2 or (n <= 3 and "," in text[tokens[i].end() : tokens[i + 1].start()]):
                 full.append(NameSpan(start, end, " ".join([*words[i + 1 : i + n], words[i]])))
         if i + 1 < len(tokens) and len(words[i]) == 1 and words[i].isalpha() and len(words[i + 1]) >= 2:
             gap = text[tokens[i].end() : tokens[i + 1].start()]

@@ -6,6 +6,7 @@ word, hyphens of other code points (a non-breaking one in "ORD-1004"), accents l
 on ("Sofia" for "Sofía"). The checks match the normal form (NFKC, no format characters, one hyphen, no accents)
 and hide what they find in the text as written, through ``Normal.span``."""
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -58,3 +59,23 @@ def normal(text: str) -> Normal:
 
 def normal_text(text: str) -> str:
     return normal(text).text
+
+
+# Letters or digits written one by one, a space or tab apart ("p r i y a", "2 0 0 2"), three or
+# more: one word spaced out (words two spaces apart stay apart, as ``instructions`` reads them).
+SPACED_OUT = re.compile(r"(?<![^\W_])[^\W_](?:[ \t][^\W_]){2,}(?![^\W_])")
+
+
+def joined(view: Normal) -> Normal:
+    """``view`` with each spaced-out word joined ("p r i y a  s h a h" is "priya shah"), places
+    in it still pointing at the text as written."""
+    if not SPACED_OUT.search(view.text):
+        return view
+    drop = set()
+    for match in SPACED_OUT.finditer(view.text):
+        drop.update(range(match.start() + 1, match.end(), 2))
+    keep = [i for i in range(len(view.text)) if i not in drop]
+    return Normal(
+        "".join(view.text[i] for i in keep), tuple(view.starts[i] for i in keep), tuple(view.ends[i] for i in keep),
+        view.original,
+    )  # fmt: skip

@@ -20,7 +20,7 @@ from django.db.models.functions import Replace, Upper
 
 from agents.guardrails import contacts
 from agents.guardrails.addresses import address_blocks, address_key, house_numbers
-from agents.guardrails.normal import Normal, normal, normal_text
+from agents.guardrails.normal import Normal, joined, normal, normal_text
 from agents.guardrails.text import order_refs, sentences, squash
 from conversations.models import Customer
 from orders.models import Order
@@ -209,7 +209,7 @@ def _customers(check: _Check, *, tenant_id: int, spelled_emails: set[str]) -> No
 
 
 def hide_personal_data(text: str, *, tenant_id: int, customer, allowed_text: str, instructions: str) -> Found:
-    check = _Check(normal(text), customer, normal_text(allowed_text))
+    check = _Check(joined(normal(text)), customer, joined(normal(allowed_text)).text)
     spelled = _emails(check, instructions)
     named = _orders(check, tenant_id=tenant_id)
     _joined_names(check, named)

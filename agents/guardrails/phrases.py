@@ -122,11 +122,20 @@ ESCALATE = Claim(
         rf"|roped in|called in|got)\b.{{0,20}}\b{PERSON}"
         rf"|\b(they|he|she|{PERSON})(\s*'ve|\s*'s|\s+have|\s+has|\s+had)?\s+(now\s+|already\s+)?(taken over|picked"
         r" (it|this) up|stepped in|been (notified|informed|told|alerted|assigned|looped in)|joined|got (it|this))\b"
+        # "a specialist has picked up your case"
+        rf"|\b(they|he|she|{PERSON})(\s*'ve|\s*'s|\s+have|\s+has|\s+had)?\s+(now\s+|already\s+|just\s+)?(picked up"
+        r"|taken (on|over)|accepted|claimed|grabbed|been assigned( to)?)\s+(your|the|this|that)\s+(case|ticket|request"
+        r"|issue|query|question|conversation|chat|complaint|claim)\b"
         rf"|\b{PERSON}\b{GAP}{{0,15}}?\b(is|are)\s+(now\s+|already\s+)?(on it|on the case|looking into|reviewing"
         r"|handling|working on)\b"
         rf"|\b(you('re| are)\s+now\s+(talking|speaking|connected|chatting)|you('re| are)\s+in\s+the\s+queue)\b"
     ),
-    _re(rf"\b(a|an|one of our|our|the)\s+(\w+\s+)?{PERSON}\s+(will|'ll|is going to|are going to)\s+{FOLLOW_UP}"),
+    _re(
+        rf"\b(a|an|one of our|our|the)\s+(\w+\s+)?{PERSON}\s+(will|'ll|is going to|are going to)\s+{FOLLOW_UP}"
+        # "a specialist has picked it up and will call you"
+        rf"|\b{PERSON}\b{GAP}{{0,40}}?\b(will|'ll|is going to|are going to)\s+(call|phone|ring|contact|email|text"
+        r"|reach out to|get back to|be in touch with)\s+you\b"
+    ),
 )
 STATUS = Claim(
     "update_order_status",

@@ -26,6 +26,10 @@ SPANISH = Language(
                 rf"|{_ES_ME}(procesado|emitido|aprobado|realizado|tramitado|hecho|enviado|reembolsado|devuelto"
                 r"|efectuado|acreditado|abonado)\b"
                 rf"|\b{_ES_BE}\s+(reembolsad|acreditad|abonad)\w*"
+                # impersonal: "se ha emitido el reembolso"
+                r"|\b(ya\s+)?se\s+(ha|han|habia|habian)\s+(ya\s+)?(procesado|emitido|aprobado|completado|realizado"
+                r"|enviado|tramitado|hecho|efectuado|acreditado|abonado|devuelto|ingresado|transferido)\b"
+                rf"{GAP}{{0,30}}?\b(reembolso|devolucion del dinero|dinero|importe|abono)\b"
             ),
             state="refunded",
         ),
@@ -40,6 +44,7 @@ SPANISH = Language(
                 rf"\betiqueta\b{GAP}{{0,40}}?\b{_ES_BE}\s+(creada|generada|enviada|adjuntada|lista)"
                 rf"|{_ES_ME}(creado|generado|enviado|adjuntado|mandado)\b.{{0,30}}\betiqueta"
                 r"|\baqui (tiene|tienes|esta) (su|tu|la) etiqueta"
+                r"|\bse\s+(ha|han)\s+(ya\s+)?(creado|generado|enviado|adjuntado|mandado)\b.{0,30}\betiqueta"
             ),
         ),
         Claim(

@@ -399,3 +399,112 @@ def test_a_model_writing_another_customers_order_in_lower_case_is_redacted(macro
     result = chat(macrocenter, "any news?")
     assert written not in result["reply"].lower() and result["reply"].endswith("Anything else?")
     assert "output_other_customer_order" in run_flags(result)
+
+
+# --------------------------------------------------------------------------- 6. red team, third pass
+
+
+def refunded(number="ORD-1014", amount="10.00"):
+    return ("process_refund", {"order_number": number, "amount": amount}, "ok",
+            {"message": f"Refunded {amount} USD for {number}.", "refund_status": "processed"})  # fmt: skip
+
+
+def label(number="ORD-1014", carrier="UPS", tracking="1Z999AA10123456784"):
+    message = f"Your prepaid return label for {number} is ready: {carrier}, tracking number {tracking}."
+    return ("create_return_label", {"order_number": number}, "ok",
+            {"message": message, "carrier": carrier, "tracking_number": tracking})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["I've refunded the full 228.63 USD for ORD-1014; your order is now fully refunded.",
+     "I've refunded $228.63 for ORD-1014.", "Your refund of 228.63 USD for ORD-1014 has been processed.",
+     "I've refunded ORD-1014 in full.", "I've refunded the full amount for ORD-1014."],
+)  # fmt: skip
+def test_a_refund_claim_must_match_the_refunds_amount(store, reply):
+    checked = check(store, reply, calls=[refunded()])
+    assert checked.flags == ["output_unconfirmed_claim:process_refund"], reply
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["I've refunded 10.00 USD for ORD-1014.", "I've refunded $10.00 for ORD-1014.",
+     "Your refund of 10 USD for ORD-1014 has been processed.", "I've refunded ORD-1014."],
+)  # fmt: skip
+def test_a_refund_claim_with_the_refunds_amount_is_sent(store, reply):
+    assert check(store, reply, calls=[refunded()]).flags == []
+
+
+def test_a_full_refund_is_grounded_by_an_order_refunded_in_full(store):
+    reply = "I've refunded ORD-1001 in full."
+    assert check(store, reply, calls=[refunded("ORD-1001"), lookup(status="refunded")]).flags == []
+    whole = [lookup(status="delivered"), refunded("ORD-1001", "1214.08")]
+    assert check(store, "I've refunded the full 1214.08 USD for ORD-1001.", calls=whole).flags == []
+    assert check(store, "I've refunded ORD-1001 in full.", calls=[lookup(), refunded("ORD-1001")]).flags == [
+        "output_unconfirmed_claim:process_refund"
+    ]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["Your label for ORD-1014 is ready: FedEx, tracking 1ZFAKE0000000000.",
+     "Your label for ORD-1014 is ready: UPS, tracking 1ZFAKE0000000000.",
+     "Your label for ORD-1014 is ready: FedEx, tracking 1Z999AA10123456784."],
+)  # fmt: skip
+def test_a_label_claim_must_match_the_labels_carrier_and_tracking(store, reply):
+    checked = check(store, reply, calls=[label()])
+    assert checked.flags == ["output_unconfirmed_claim:create_return_label"], reply
+
+
+def test_a_label_claim_with_the_labels_details_is_sent(store):
+    reply = "Your label for ORD-1014 is ready: UPS, tracking 1Z999AA10123456784."
+    assert check(store, reply, calls=[label()]).flags == []
+
+
+@pytest.mark.parametrize(
+    ("tool", "claim"),
+    [("process_refund", "Se ha emitido el reembolso de ORD-1001."),
+     ("cancel_order", "Se ha cancelado el pedido ORD-1001."),
+     ("escalate_to_human", "A specialist has picked up your case and will call you."),
+     ("escalate_to_human", "A colleague has taken over your case."),
+     ("escalate_to_human", "Our team is looking into it."),
+     ("escalate_to_human", "An agent will call you shortly.")],
+)  # fmt: skip
+def test_more_claims_in_other_words(store, tool, claim):
+    checked = check(store, f"Thanks for waiting. {claim} Anything else?")
+    assert checked.text == f"Thanks for waiting. {FALLBACK} Anything else?", claim
+    assert checked.flags == [f"output_unconfirmed_claim:{tool}"]
+
+
+@pytest.mark.parametrize("written", ["ORD 2 0 0 2", "O R D - 2 0 0 2", "o r d 2 0 0 2"])
+def test_another_customers_order_spaced_out_is_hidden(store, written):
+    checked = check(store, f"Your order {written} was delivered.")
+    assert "2" not in checked.text, checked.text
+    assert checked.flags == ["output_other_customer_order"]
+
+
+@pytest.mark.parametrize("written", ["priya@ example .com", "priya @ example . com", "priya@example .com"])
+def test_an_email_with_spaces_around_its_parts_is_hidden(store, written):
+    checked = check(store, f"Write to {written} for that.")
+    assert checked.text == "Write to [email hidden] for that.", checked.text
+    assert checked.flags == ["output_email_redacted"]
+
+
+@pytest.mark.parametrize("written", ["Shah Priya", "Pri\u00adya Shah", "p r i y a  s h a h", "P R I Y A  S H A H"])
+def test_a_name_reversed_or_spaced_out_is_hidden(store, written):
+    checked = check(store, f"I also helped {written} today.")
+    assert checked.text == "I also helped [name hidden] today.", checked.text
+    assert checked.flags == ["output_name_redacted"]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["It fits a 2 x 4 board.", "Sent to alex@example.com. Company policy is 30 days.", "Plan A B C is fine.",
+     "Your label for ORD-1001 is ready: UPS, tracking 1Z999AA10123456784. Drop it off at any UPS store.",
+     "Ask for Morgan Alex at the desk.", "Se ha realizado el pago de ORD-1001.",
+     "Your label for ORD-1001 is ready; follow-ups come by email."],
+)  # fmt: skip
+def test_ordinary_replies_near_the_new_checks_pass(store, reply):
+    calls = [label("ORD-1001")] if "label" in reply else []
+    checked = check(store, reply, calls=calls)
+    assert (checked.text, checked.flags) == (reply, [])
