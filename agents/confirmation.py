@@ -108,3 +108,22 @@ def without_yes_requests(text: str) -> str:
     """``text`` less its sentences that ask for a yes or a confirmation: only the engine's own
     question, in the conversation, may ask for one (a follow-up by email must not)."""
     return " ".join(s.strip() for s in SENTENCE.split(text or "") if s.strip() and not _asks(s))
+
+
+# A model's sentence after an action the engine ran that could contradict what happened.
+DENIES = re.compile(
+    r"\b(not|no|nothing|never|fail\w*|error\w*|wrong|sorry|unable|couldn'?t|didn'?t|wasn'?t|hasn'?t|haven'?t|"
+    r"can'?t|cannot|yet|pending|undo\w*|revers\w*|again|retry)\b|n't\b",
+    re.I,
+)
+
+
+def outcome_reply(text: str, outcome: str) -> str:
+    """The reply after the engine did what a yes confirmed: the outcome in the tool's own words
+    first, then only those of the model's sentences that neither deny it nor speak of figures,
+    actions or questions of their own."""
+    kept = [
+        s.strip() for s in SENTENCE.split(text or "")
+        if s.strip() and not SOLICITS.search(s) and not DENIES.search(s) and s.strip() not in outcome
+    ]  # fmt: skip
+    return " ".join([outcome, *kept])

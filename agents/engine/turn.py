@@ -17,7 +17,13 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from agents.confirmation import asks_yes, confirmation_reply, is_explicit_yes, without_yes_requests
+from agents.confirmation import (
+    asks_yes,
+    confirmation_reply,
+    is_explicit_yes,
+    outcome_reply,
+    without_yes_requests,
+)
 from agents.engine.budget import BudgetExhausted, TurnBudget
 from agents.engine.context import ENGINE_INSTRUCTIONS, Turn
 from agents.engine.entities import bare_reference
@@ -287,6 +293,9 @@ def _finish(turn: Turn, text: str) -> TurnOutcome:
     checked = _check(turn, _bounded(text))
     turn.flags.extend(checked.flags)
     text = checked.text
+    if turn.confirmed is not None and run.provider != "offline":
+        # What the yes did is told by code: a model may not hide it, or deny it.
+        text = outcome_reply(text, turn.confirmed.data.get("message") or "Done.")
     pending = _pending(turn)
     if pending is not None:
         # The question the shopper's yes will answer is written here, from the pending action.
@@ -334,9 +343,15 @@ def _pending(turn: Turn) -> dict | None:
     offered = turn.state.pop("pending_action", None)
     if turn.escalated or "escalate_to_human" in turn.recorder.succeeded():
         return None  # a person has it now: a later yes is theirs to act on
-    proposals = [c for c in turn.recorder.calls[turn.offline_from :] if c[2].status == "needs_confirmation"]
+    proposals = [c[2].data["pending_action"] for c in turn.recorder.calls[turn.offline_from :]
+                 if c[2].status == "needs_confirmation"]  # fmt: skip
+    done = turn.context.pending_action if turn.confirmed is not None else None
+    if done is not None:
+        # What the yes just did is never offered again in the same turn ("it failed, try again?").
+        proposals = [p for p in proposals if (p["tool"], p["arguments"].get("order_number")) !=
+                     (done["tool"], done["arguments"].get("order_number"))]  # fmt: skip
     if proposals:
-        return proposals[-1][2].data["pending_action"]
+        return proposals[-1]
     return offered
 
 

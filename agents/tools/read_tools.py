@@ -1,5 +1,6 @@
 """Tools that only read: orders (the shopper's own), stock, the knowledge base."""
 
+import re
 from datetime import timedelta
 
 from django.utils import timezone
@@ -64,8 +65,11 @@ def _guessed_elsewhere(context: ToolContext, order_number: str, email: str) -> b
     denied = ToolCall.objects.filter(
         tenant=context.tenant, tool="lookup_order", status="denied", created_at__gte=since, arguments__has_key="email"
     )
-    by_order = denied.filter(arguments__order_number__iexact=order_number.strip())
-    by_email = denied.filter(arguments__email__iexact=email.strip()) if email.strip() else denied.none()
+    # Matched however the argument was written (spaces, case): by the order's digits, the email's text.
+    digits = re.sub(r"\D", "", order_number)
+    by_order = denied.filter(arguments__order_number__iregex=rf"(^|\D){digits}(\D|$)") if digits else denied.none()
+    email = email.strip()
+    by_email = denied.filter(arguments__email__iregex=rf"^\s*{re.escape(email)}\s*$") if email else denied.none()
     return any(misses[:MAX_FAILED_PROOFS].count() >= MAX_FAILED_PROOFS for misses in (by_order, by_email))
 
 

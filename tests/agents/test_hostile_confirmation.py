@@ -145,3 +145,20 @@ def test_nothing_the_model_writes_beside_a_proposal_asks_for_the_yes(macrocenter
     assert "cancel" not in result["reply"] and str(order.total) not in result["reply"]
     email = Message.objects.get(conversation__customer__email=MIA, channel="email", direction="outbound")
     assert "yes" not in email.body.lower() and "Your request." in email.body
+
+
+@pytest.mark.parametrize(
+    "denial", ["Hmm, something went wrong on our side.", "Sorry, that did not go through. Nothing has happened yet."]
+)
+def test_a_model_cannot_hide_what_the_yes_did_and_offer_it_again(macrocenter, llm, denial):
+    order = refundable(macrocenter)
+    llm.script(call("process_refund", {"order_number": order.number, "amount": "10.00"}), {"content": "Sure."})
+    say(macrocenter, f"I want a refund of $10 for {order.number}")
+    llm.script(call("process_refund", {"order_number": order.number, "amount": "10.00"}), {"content": denial})
+    done = say(macrocenter, "yes")
+    assert done["reply"].startswith(f"Refunded 10.00 {order.currency} for {order.number}.")
+    assert "Shall I go ahead" not in done["reply"] and "went wrong" not in done["reply"]
+    assert "did not go through" not in done["reply"]
+    llm.script({"content": "Thanks!"})
+    say(macrocenter, "yes")
+    assert [r.amount for r in Refund.objects.filter(order=order)] == [Decimal("10.00")]

@@ -169,3 +169,16 @@ def test_when_the_model_hands_off_its_proposal_is_not_kept(macrocenter, llm):
     llm.script({"content": "Okay."})
     chat(macrocenter, mia, "yes", verified=True)
     assert not Refund.objects.filter(order=order).exists()
+
+
+def test_the_guess_count_ignores_how_the_model_spells_the_order(macrocenter, llm):
+    order = alex_order(macrocenter)
+    spellings = [order.number, f" {order.number}", f"{order.number} ", f"\t{order.number}", order.number.lower()]
+    for attempt, spelling in enumerate(spellings):
+        guess = f"guess{attempt}@example.com"
+        llm.script(call("lookup_order", {"order_number": spelling, "email": guess}), {"content": "Hmm."})
+        chat(macrocenter, visitor(macrocenter), f"{order.number} {guess}")
+    llm.script(call("lookup_order", {"order_number": f"   {order.number}", "email": ALEX}), {"content": "Found it."})
+    proven = chat(macrocenter, visitor(macrocenter), f"{order.number} {ALEX}")
+    assert proven["tool_calls"][0]["status"] == "denied"
+    assert not Conversation.objects.get(pk=proven["conversation_id"]).customer_verified

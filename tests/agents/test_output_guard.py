@@ -8,6 +8,7 @@ import pytest
 
 from agents.engine.context import ENGINE_INSTRUCTIONS
 from agents.guardrails import outbound_check, output_check
+from orders.models import Order
 from supportdesk.demo.macrocenter import AGENT_PROFILES
 from tests.factories import CustomerFactory, OrderFactory
 
@@ -409,7 +410,8 @@ def test_a_refund_claimed_for_another_order_than_the_one_refunded_is_cut(macroce
         {"content": "Done: your refund for ORD-1014 is on its way. I've also refunded ORD-1024."},
     )
     result = say(macrocenter, MIA, "yes")
-    assert result["reply"].startswith("Done: your refund for ORD-1014 is on its way.")
+    total = Order.objects.get(tenant=macrocenter, number="ORD-1014").total
+    assert result["reply"].startswith(f"Refunded {total} USD for ORD-1014.")  # what the yes did, in code's words
     assert "ORD-1024" not in result["reply"]
     assert "output_unconfirmed_claim:process_refund" in run_flags(result)
 
