@@ -180,7 +180,13 @@ def route(turn: Turn) -> AgentProfile | None:
         # "Yes" to a proposal: the profile that may run the proposed tool carries it out.
         able = [p for p in profiles if pending["tool"] in p.allowed_tools]
         if able:
-            return sorted(able, key=lambda p: (p.role != AgentProfile.Role.SPECIALIST, p.name))[0]
+            # The most careful of them: a lower refund limit than the one it was proposed under
+            # may send it to review; a higher one must never skip review.
+            def careful(p):
+                limit = p.refund_auto_approve_limit
+                return (limit is None, limit or 0, p.role != AgentProfile.Role.SPECIALIST, p.name)
+
+            return sorted(able, key=careful)[0]
     intent = turn.triage.intent if turn.triage else None
     if intent is not None and intent.target_profile_id in by_id and not turn.triage.clarification_needed:
         return by_id[intent.target_profile_id]

@@ -162,3 +162,18 @@ def test_a_model_cannot_hide_what_the_yes_did_and_offer_it_again(macrocenter, ll
     llm.script({"content": "Thanks!"})
     say(macrocenter, "yes")
     assert [r.amount for r in Refund.objects.filter(order=order)] == [Decimal("10.00")]
+
+
+def test_a_yes_runs_under_the_most_careful_refund_limit_of_the_profiles_able_to_refund(macrocenter, llm):
+    """Two profiles may refund, one with a lower limit: the yes is carried out under the lower
+    one, whichever the proposal came from, so a refund never skips a review it could need."""
+    order = refundable(macrocenter)
+    AgentProfile.objects.filter(tenant=macrocenter, name="Technical troubleshooting").update(
+        allowed_tools=["process_refund", "lookup_order"], refund_auto_approve_limit=Decimal("5.00")
+    )
+    llm.script(call("process_refund", {"order_number": order.number, "amount": "10.00"}), {"content": "Sure."})
+    say(macrocenter, f"I want a refund of $10 for {order.number}")
+    llm.script({"content": "Okay."})
+    done = say(macrocenter, "yes")
+    assert done["tool_calls"][0]["status"] == "needs_review"
+    assert Refund.objects.get(order=order).status == Refund.Status.PENDING_REVIEW
