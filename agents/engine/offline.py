@@ -149,8 +149,14 @@ def offline_reply(turn: Turn) -> str:
                 "Just reply yes whenever you'd like me to go ahead."
             )
         pending = context.pending_action
-        named = extract(tenant=turn.tenant, text=last).order_numbers
-        if bare_reference(last) and named == [pending["arguments"].get("order_number")]:
+        found = extract(tenant=turn.tenant, text=last)
+        named = found.order_numbers
+        number = pending["arguments"].get("order_number")
+        if pending["tool"] == "process_refund" and found.amount is not None and named in ([], [number]):
+            # "Yes, only $5" to "I will refund 412.63 USD...": a new proposal, for that amount.
+            arguments = {"order_number": number, "amount": str(found.amount), "reason": turn.text[:500]}
+            return _said(turn, turn.recorder.tool(context, "process_refund", arguments))
+        if bare_reference(last) and named == [number]:
             # "ORD-1011" after "I will create a return label for ORD-1011...": yes, that order.
             turn.state["pending_action"] = pending
             return confirmation_question(pending)

@@ -2,10 +2,12 @@
 the request, several orders on the way, an order picked by what is in it, a bare order number
 answering a question, a vague plea for help."""
 
+from decimal import Decimal
+
 from agents.engine.converse import converse, customer_for_contact
 from agents.triage import triage
 from conversations.models import Conversation, Customer, Ticket
-from orders.models import Order
+from orders.models import Order, Refund
 
 ALEX, SOFIA = "alex.morgan@example.com", "sofia.rossi@example.com"
 
@@ -221,3 +223,16 @@ def test_a_plain_amount_after_refund_is_the_amount(macrocenter):
     assert (proposed["tool"], proposed["status"]) == ("process_refund", "needs_confirmation")
     assert proposed["arguments"]["order_number"] == "ORD-1006" and "amount" not in proposed["arguments"]
     assert f"I will refund {order.total} {order.currency} for order ORD-1006" in whole["reply"]
+
+
+def test_yes_with_another_amount_proposes_that_amount_instead(macrocenter):
+    """ "Yes, only 5 dollars" to a full refund is not a yes to it: the agent proposes $5, and
+    only the yes to that moves money."""
+    mia = Customer.objects.get(tenant=macrocenter, email="mia.johnson@example.com")
+    order = Order.objects.filter(tenant=macrocenter, customer=mia, status="delivered").first()
+    converse(tenant=macrocenter, customer=mia, text=f"I want a refund for {order.number}")
+    counter = converse(tenant=macrocenter, customer=mia, text="yes only 5 dollars")
+    assert f"I will refund 5.00 {order.currency} for order {order.number}." in counter["reply"]
+    assert not Refund.objects.filter(order=order).exists()
+    converse(tenant=macrocenter, customer=mia, text="yes")
+    assert [r.amount for r in Refund.objects.filter(order=order)] == [Decimal("5.00")]
