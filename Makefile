@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 TEST_SETTINGS := supportdesk.settings.test
 
-.PHONY: install run test lint bench stop clean
+.PHONY: install run test lint browser bench stop clean
 
 install: $(STAMP)
 
@@ -23,7 +23,13 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+# The browser tests drive Debian's chromium: installed here when missing and apt-get can (as root).
+browser:
+	@command -v chromium >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null); } || \
+		echo "chromium is not installed: the browser tests are skipped, or fail under CI (apt-get install chromium)"
+
+test: lint browser
 	DJANGO_SETTINGS_MODULE=$(TEST_SETTINGS) $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python -m pytest
 

@@ -2,11 +2,9 @@
 tests and the overhead benchmark run. The same code path as the worker: ``message_receive``
 commits the message, ``turn_run`` answers it."""
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-
 from agents.engine.turn import turn_run
 from agents.models import ToolCall
+from conversations import identity
 from conversations import services as conversation_services
 from conversations.channels.sms import E164
 from conversations.models import Conversation, Customer
@@ -21,10 +19,8 @@ def customer_for_contact(*, tenant: Tenant, contact: str) -> Customer:
     when a stranger first writes in. Anything else is refused."""
     contact = contact.strip()
     if "@" in contact:
-        try:
-            validate_email(contact)
-        except ValidationError:
-            raise ApplicationError(f"{contact!r} is not an email address.", code="invalid_contact") from None
+        if not identity.is_email(contact):
+            raise ApplicationError(f"{contact!r} is not an email address.", code="invalid_contact")
         return conversation_services.customer_resolve(tenant=tenant, email=contact)
     phone = phone_normalise(contact)
     if not E164.match(phone):

@@ -112,9 +112,6 @@ class TurnRecorder:
     def succeeded(self) -> set[str]:
         return {name for name, _, result in self.calls if result.status == "ok"}
 
-    def results_text(self) -> str:
-        return json.dumps([result.data for _, _, result in self.calls], default=str)
-
     def last(self, *statuses: str) -> tuple[str, dict, ToolResult] | None:
         for call in reversed(self.calls):
             if not statuses or call[2].status in statuses:
