@@ -8,10 +8,11 @@ out with "at" only when it is a customer's, as a phone or a name is."""
 import re
 from dataclasses import dataclass
 
-from django.db.models import CharField, F, Func, Q, TextField, Value
-from django.db.models.functions import Lower
+from django.db import connection
 
+from conversations.models import Customer
 from conversations.selectors import phone_normalise
+from orders.models import Order
 
 _DOT = r"(?:\.|\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+)"
 _LOCAL = rf"[\w+-]+(?:{_DOT}[\w+-]+)*"
@@ -58,6 +59,25 @@ def emails(text: str) -> list[tuple[int, int, str, bool]]:
     return found
 
 
+def email_key(address: str) -> str:
+    """An email as compared with a spelled-out one: dots, dashes and underscores of its name
+    left out ("priyashah at example.com" is priya.shah@example.com)."""
+    local, _, domain = address.lower().partition("@")
+    return re.sub(r"[._-]", "", local) + "@" + domain
+
+
+def spelled_out(text: str, start: int, end: int, address: str) -> list[tuple[int, int, str]]:
+    """(start, end, key) of an email spelled out with "at", and of it with the one or two words
+    before it as part of its name ("priya shah at example dot com")."""
+    found, key = [(start, end, email_key(address))], email_key(address)
+    for count in (1, 2):
+        before = re.search(rf"(?:[^\W_]+[ \t]+){{{count}}}$", text[:start])
+        if before is None:
+            break
+        found.append((before.start(), end, "".join(TOKEN.findall(before.group(0))).lower() + key))
+    return found
+
+
 def _digits(text: str) -> str:
     """A phone's digits as compared: international prefix and trunk 0 dropped."""
     normal = phone_normalise(text)
@@ -73,6 +93,13 @@ def same_phone(written: str, stored: str) -> bool:
         return False
     short, long = sorted((a, b), key=len)
     return a == b or (long.endswith(short) and len(long) - len(short) <= 3)
+
+
+def shows_phone(written: str, stored: str) -> bool:
+    """Whether ``written`` gives the stored phone away: the same number, or its last seven
+    digits or more ("it ends in 555-0110")."""
+    tail = re.sub(r"\D", "", written)
+    return same_phone(written, stored) or (len(tail) >= PHONE_MIN and re.sub(r"\D", "", stored).endswith(tail))
 
 
 def _digitised(text: str) -> str:
@@ -137,28 +164,50 @@ def name_spans(text: str) -> tuple[list[NameSpan], list[NameSpan]]:
     return full, initials
 
 
-def customer_rows(customers, *, names: set[str], initials: set[str], endings: set[str], addresses: set[str]):
-    """The customers (a tenant's queryset) whose name, initial and last name, phone ending or
-    email is among those given: one query."""
-    folded = Func(F("name"), Value(ACCENTED), Value(UNACCENTED), function="translate", output_field=TextField())
-    name_key = Func(
-        Func(Lower(folded), Value(r"[^[:alnum:]]+"), Value(" "), Value("g"), function="regexp_replace",
-             output_field=TextField()),
-        function="btrim", output_field=TextField(),
-    )  # fmt: skip
-    annotations, condition = {"name_key": name_key}, Q(name_key__in=names) if names else Q(pk__in=[])
-    if initials:  # only what is asked about is computed
-        annotations["initial_key"] = Func(
-            name_key, Value(r"^(\S)\S*(?: \S+)* (\S+)$"), Value(r"\1 \2"), function="regexp_replace",
-            output_field=TextField(),
-        )  # fmt: skip
-        condition |= Q(initial_key__in=initials)
-    if endings:
-        annotations["phone_digits"] = Func(F("phone"), Value(r"\D"), Value(""), Value("g"), function="regexp_replace",
-                                           output_field=CharField())  # fmt: skip
-        condition |= Q(phone_digits__regex=rf"({'|'.join(sorted(endings))})$")
-    if addresses:
-        annotations["email_key"] = Lower("email")
-        condition |= Q(email_key__in=addresses)
-    rows = customers.annotate(**annotations).filter(condition)
-    return list(rows.values("name", "phone", "email", "name_key")[:50])
+def _key(column: str) -> str:
+    """SQL for a name or a city as the text's words are compared with it: lower case, accents
+    off (as ``normal`` takes them off), one space between words ("Sofía  Rossi" is "sofia rossi")."""
+    return f"btrim(regexp_replace(lower(translate({column}, '{ACCENTED}', '{UNACCENTED}')), '[^[:alnum:]]+', ' ', 'g'))"
+
+
+# Written as SQL: built from Django expressions, this query cost more to compile than to run.
+_CUSTOMERS = f"""
+WITH keyed AS (
+    SELECT c.id, c.name, c.phone, c.email, {_key("c.name")} AS name_key,
+           regexp_replace(c.phone, '\\D', '', 'g') AS phone_digits,
+           regexp_replace(lower(split_part(c.email, '@', 1)), '[._-]', '', 'g') || '@'
+               || lower(split_part(c.email, '@', 2)) AS email_key
+    FROM {Customer._meta.db_table} c
+    WHERE c.tenant_id = %(tenant)s AND c.id <> %(exclude)s
+)
+SELECT k.name, k.phone, k.email, k.name_key,
+       ARRAY(SELECT DISTINCT {_key("o.shipping_address->>'city'")} FROM {Order._meta.db_table} o
+             WHERE o.customer_id = k.id AND {_key("o.shipping_address->>'city'")} = ANY(%(places)s)) AS places
+FROM keyed k
+WHERE k.name_key = ANY(%(names)s)
+   OR regexp_replace(k.name_key, '^(\\S)\\S*(?: \\S+)* (\\S+)$', '\\1 \\2') = ANY(%(initials)s)
+   OR (%(endings)s <> '' AND k.phone_digits ~ %(endings)s)
+   OR k.email_key = ANY(%(addresses)s)
+   OR (string_to_array(k.name_key, ' ') && %(words)s AND EXISTS(
+           SELECT 1 FROM {Order._meta.db_table} o
+           WHERE o.customer_id = k.id AND {_key("o.shipping_address->>'city'")} = ANY(%(places)s)))
+LIMIT 50
+"""
+
+
+def customer_rows(
+    tenant_id: int, *, exclude: int | None, names: set[str], initials: set[str], endings: set[str],
+    addresses: set[str], words: set[str], places: set[str],
+) -> list[dict]:  # fmt: skip
+    """The tenant's customers but ``exclude`` whose name, initial and last name, phone ending or
+    email (``email_key``) is among those given, or who have a name among ``words`` and an order
+    shipped to one of ``places`` (the places with each, compared as ``_key`` has them): one query."""
+    params = {
+        "tenant": tenant_id, "exclude": exclude or 0, "names": sorted(names), "initials": sorted(initials),
+        "endings": f"({'|'.join(sorted(endings))})$" if endings else "", "addresses": sorted(addresses),
+        "words": sorted(words), "places": sorted(places),
+    }  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(_CUSTOMERS, params)
+        columns = [c.name for c in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]

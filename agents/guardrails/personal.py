@@ -4,10 +4,11 @@ are written ("ord-1004", "#1004", "order number 1004"; see ``contacts`` and ``ad
 the rest). The current shopper's own data may be shown, and so may anything the shopper wrote or
 a tool returned this turn (the tools have checked who may see it). Each leak is hidden in place.
 
-The text is put in its normal form once (``normal``); what is found there is hidden in the text
-as written. Two queries at most, each within the tenant, and only for what the text could be:
-the orders its order numbers, postal codes and house numbers point at, and the customers its
-phone-like numbers, runs of two to four words and spelled-out emails could name."""
+The text is put in its normal form once (``normal``, numbers written as words read as digits by
+``spoken``); what is found there is hidden in the text as written. Two queries at most, each
+within the tenant, and only for what the text could be: the orders its order numbers, postal
+codes and house numbers point at, and the customers its phone-like numbers, runs of two to four
+words, spelled-out emails, and names beside the cities their orders went to could name."""
 
 import itertools
 import re
@@ -21,8 +22,8 @@ from django.db.models.functions import Replace, Upper
 from agents.guardrails import contacts
 from agents.guardrails.addresses import address_blocks, address_key, house_numbers
 from agents.guardrails.normal import Normal, joined, normal, normal_text
+from agents.guardrails.spoken import spoken
 from agents.guardrails.text import order_refs, sentences, squash
-from conversations.models import Customer
 from orders.models import Order
 
 POSTAL = re.compile(r"\b(?=[A-Za-z0-9]*\d)[A-Za-z0-9]{3,10}\b")
@@ -74,22 +75,24 @@ def _store_emails(instructions: str) -> frozenset[str]:
     return frozenset(address for *_, address, _ in contacts.emails(normal_text(instructions)))
 
 
-def _emails(check: _Check, instructions: str) -> set[str]:
+def _emails(check: _Check, instructions: str) -> list[tuple[int, int, str]]:
     """Emails written with "@" that are not the shopper's, this turn's or the store's own (its
-    instructions may give a contact address): hidden. Returns the spelled-out ones, for the
-    customer query."""
+    instructions may give a contact address): hidden. Returns the spelled-out ones (start, end,
+    ``contacts.email_key``), for the customer query."""
     written = contacts.emails(check.view.text)
     if not written:
-        return set()
+        return []
     allowed = {address for *_, address, _ in contacts.emails(check.allowed)} | _store_emails(instructions)
     if check.customer is not None and check.customer.email:
         allowed.add(check.customer.email.lower())
-    spelled = set()
+    allowed_keys = {contacts.email_key(address) for address in allowed}
+    spelled = []
     for start, end, address, is_spelled in written:
         if address in allowed:
             continue
         if is_spelled:
-            spelled.add(address)
+            found = contacts.spelled_out(check.view.text, start, end, address)
+            spelled += [one for one in found if one[2] not in allowed_keys]
         else:
             check.hide(start, end, "[email hidden]", "output_email_redacted")
     return spelled
@@ -147,24 +150,45 @@ def _orders(check: _Check, *, tenant_id: int) -> list[tuple[dict, list]]:
     return named
 
 
-def _joined_names(check: _Check, named: list[tuple[dict, list]]) -> None:
-    """A first or last name in the same sentence as that customer's order ("Priya's ORD-1004")."""
+def _name_parts(check: _Check, names) -> re.Pattern | None:
+    """A pattern for the first and last names in ``names`` that are neither the shopper's nor
+    written by the shopper or a tool."""
     allowed = set(check.allowed_words.split())
     own = set(squash(normal_text(check.customer.name)).split()) if check.customer is not None else set()
+    parts = {p for name in names for p in squash(normal_text(name or "")).split() if len(p) >= 3} - own - allowed
+    if not parts:
+        return None
+    return re.compile(r"\b(" + "|".join(map(re.escape, sorted(parts))) + r")\b", re.IGNORECASE)
+
+
+def _joined_names(check: _Check, named: list[tuple[dict, list]]) -> None:
+    """A first or last name in the same sentence as that customer's order ("Priya's ORD-1004")."""
     text = check.view.text
     for row, written in named:
-        names = {row["customer__name"] or "", (row["shipping_address"] or {}).get("name") or ""}
-        parts = {p for name in names for p in squash(normal_text(name)).split() if len(p) >= 3} - own - allowed
-        if not parts:
+        pattern = _name_parts(check, {row["customer__name"], (row["shipping_address"] or {}).get("name")})
+        if pattern is None:
             continue
-        pattern = re.compile(r"\b(" + "|".join(map(re.escape, sorted(parts))) + r")\b", re.IGNORECASE)
         for start, end in sentences(text):
             if any(start <= ref.start < end for ref in written):
                 for match in pattern.finditer(text, start, end):
                     check.hide(match.start(), match.end(), "[name hidden]", "output_name_redacted")
 
 
-def _customers(check: _Check, *, tenant_id: int, spelled_emails: set[str]) -> None:
+def _placed_names(check: _Check, row: dict) -> None:
+    """A first or last name in the same sentence as the city that customer's orders went to
+    ("Shah from San Francisco")."""
+    pattern = _name_parts(check, {row["name"]})
+    if pattern is None:
+        return
+    text = check.view.text
+    for start, end in sentences(text):
+        said = f" {squash(text[start:end])} "
+        if any(f" {place} " in said for place in row["places"] if place):
+            for match in pattern.finditer(text, start, end):
+                check.hide(match.start(), match.end(), "[name hidden]", "output_name_redacted")
+
+
+def _customers(check: _Check, *, tenant_id: int, spelled_emails: list[tuple[int, int, str]]) -> None:
     """Other customers' full names (or initial and last name), phone numbers and spelled-out
     emails: hidden."""
     text = check.view.text
@@ -173,12 +197,13 @@ def _customers(check: _Check, *, tenant_id: int, spelled_emails: set[str]) -> No
     endings = {re.sub(r"\D", "", p)[-contacts.PHONE_MIN :] for _, _, p in phones}
     if not (full or initials or endings or spelled_emails):
         return
-    others = Customer.objects.for_tenant(tenant_id)
-    if check.customer is not None:
-        others = others.exclude(pk=check.customer.pk)
+    words = [w.lower() for w in TOKEN.findall(text)]
+    places = {" ".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1)}
     rows = contacts.customer_rows(
-        others, names={s.key for s in full}, initials={s.key for s in initials}, endings=endings,
-        addresses=spelled_emails,
+        tenant_id, exclude=check.customer.pk if check.customer is not None else None,
+        names={s.key for s in full}, initials={s.key for s in initials}, endings=endings,
+        addresses={key for *_, key in spelled_emails}, words={w for w in words if len(w) >= 3 and w.isalpha()},
+        places=places,
     )  # fmt: skip
     if not rows:
         return
@@ -199,17 +224,18 @@ def _customers(check: _Check, *, tenant_id: int, spelled_emails: set[str]) -> No
                     check.hide(span.start, span.end, "[name hidden]", "output_name_redacted")
         if row["phone"] and not (own_phone and contacts.same_phone(row["phone"], own_phone)):
             for start, end, written in phones:
-                if contacts.same_phone(written, row["phone"]) and re.sub(r"\D", "", written) not in allowed_digits:
+                if contacts.shows_phone(written, row["phone"]) and re.sub(r"\D", "", written) not in allowed_digits:
                     check.hide(start, end, "[phone hidden]", "output_phone_redacted")
-        email = (row["email"] or "").lower()
-        if email and email in spelled_emails:
-            for start, end, address, _ in contacts.emails(text):
-                if address == email:
-                    check.hide(start, end, "[email hidden]", "output_email_redacted")
+        if row.get("places"):
+            _placed_names(check, row)
+        if row["email"]:
+            key = contacts.email_key(row["email"])
+            for start, end, _ in (s for s in spelled_emails if s[2] == key):
+                check.hide(start, end, "[email hidden]", "output_email_redacted")
 
 
 def hide_personal_data(text: str, *, tenant_id: int, customer, allowed_text: str, instructions: str) -> Found:
-    check = _Check(joined(normal(text)), customer, joined(normal(allowed_text)).text)
+    check = _Check(spoken(joined(normal(text))), customer, spoken(joined(normal(allowed_text))).text)
     spelled = _emails(check, instructions)
     named = _orders(check, tenant_id=tenant_id)
     _joined_names(check, named)

@@ -22,7 +22,7 @@ SPANISH = Language(
             _re(
                 rf"\b(reembolso|devolucion del dinero|dinero|importe|abono)\b{GAP}{{0,40}}?\b{_ES_BE}\s+(ya\s+)?"
                 r"(procesad|emitid|aprobad|completad|realizad|enviad|tramitad|hech|efectuad|acreditad|abonad"
-                r"|devuelt|reembolsad)\w*"
+                r"|devuelt|reembolsad|en camino|en curso|en proceso|en marcha)\w*"
                 rf"|{_ES_ME}(procesado|emitido|aprobado|realizado|tramitado|hecho|enviado|reembolsado|devuelto"
                 r"|efectuado|acreditado|abonado)\b"
                 rf"|\b{_ES_BE}\s+(reembolsad|acreditad|abonad)\w*"
@@ -35,7 +35,11 @@ SPANISH = Language(
         ),
         Claim(
             "cancel_order",
-            _re(rf"{_ES_ME}(cancelado|anulado)\b|\b{_ES_BE}\s+(ya\s+)?(cancelad|anulad)\w*"),
+            _re(
+                rf"{_ES_ME}(cancelado|anulado)\b|\b{_ES_BE}\s+(ya\s+)?(cancelad|anulad)\w*"
+                rf"|\b(cancelacion|anulacion)\b{GAP}{{0,40}}?\b{_ES_BE}\s+(ya\s+)?(completad|realizad|procesad|hech"
+                r"|efectuad|confirmad|tramitad)\w*"
+            ),
             state="cancelled",
         ),
         Claim(
@@ -81,7 +85,7 @@ FRENCH = Language(
             "process_refund",
             _re(
                 rf"\b(remboursement|argent|montant|avoir)\b{GAP}{{0,40}}?\b{_FR_BE}\s+(deja\s+)?(effectue|traite"
-                r"|emis|approuve|valide|envoye|credite|fait|initie|lance|verse|vire)"
+                r"|emis|approuve|valide|envoye|credite|fait|initie|lance|verse|vire|en route|en cours|en chemin|parti)"
                 rf"|{_FR_ME}(rembourse|effectue|traite|emis|credite|initie|lance|approuve|verse|vire)"
                 rf"|\b{_FR_BE}\s+(deja\s+)?(rembourse|credite)"
                 rf"|\bvous (avez ete|etes) rembourse"
@@ -90,7 +94,11 @@ FRENCH = Language(
         ),
         Claim(
             "cancel_order",
-            _re(rf"\b{_FR_BE}\s+(deja\s+)?annule|{_FR_ME}annule"),
+            _re(
+                rf"\b{_FR_BE}\s+(deja\s+)?annule|{_FR_ME}annule"
+                rf"|\bannulation\b{GAP}{{0,40}}?\b{_FR_BE}\s+(deja\s+)?(effectuee|confirmee|traitee|faite|validee"
+                r"|prise en compte|enregistree)"
+            ),
             state="cancelled",
         ),
         Claim(
@@ -136,7 +144,8 @@ GERMAN = Language(
             _re(
                 rf"\b(ruckerstattung|erstattung|gutschrift|geld|betrag|ruckzahlung)\w*\b{GAP}{{0,40}}?\b{_DE_BE}\b"
                 rf"{GAP}{{0,30}}?\b(veranlasst|bearbeitet|ausgezahlt|uberwiesen|erstattet|gutgeschrieben|durchgefuhrt"
-                rf"|angewiesen|freigegeben|genehmigt|ausgelost|abgeschlossen|zuruckgebucht|zuruckuberwiesen)\b"
+                r"|angewiesen|freigegeben|genehmigt|ausgelost|abgeschlossen|zuruckgebucht|zuruckuberwiesen|erfolgt"
+                r"|erledigt|abgewickelt|getatigt|ausgefuhrt|zuruckgezahlt|unterwegs|auf dem weg|raus)\b"
                 + _DE_NOT_DONE
                 + rf"|\b{_DE_BE}\b{GAP}{{0,40}}?\b(ruckerstattet|erstattet|gutgeschrieben|zuruckgebucht)\b"
                 + _DE_NOT_DONE
@@ -145,7 +154,12 @@ GERMAN = Language(
         ),
         Claim(
             "cancel_order",
-            _re(rf"\b{_DE_BE}\b{GAP}{{0,40}}?\b(storniert|annulliert|abgesagt|gekundigt)\b" + _DE_NOT_DONE),
+            _re(
+                rf"\b{_DE_BE}\b{GAP}{{0,40}}?\b(storniert|annulliert|abgesagt|gekundigt)\b"
+                + _DE_NOT_DONE
+                + rf"|\b(stornierung|annullierung)\w*\b{GAP}{{0,40}}?\b{_DE_BE}\b{GAP}{{0,30}}?\b(erfolgt"
+                r"|durchgefuhrt|abgeschlossen|bestatigt|erledigt|veranlasst|bearbeitet)\b" + _DE_NOT_DONE
+            ),
             state="cancelled",
         ),
         Claim(

@@ -24,7 +24,7 @@ SOFIA_ADDRESS = {
 
 
 @pytest.fixture
-def store(request):
+def store(db, request):
     """The shop, with Priya's second order and Sofía, whose name is stored with its accent."""
     base = request.getfixturevalue("shop")
     OrderFactory(customer=base["priya"], number="ORD-1004", shipping_address=priya_address())
@@ -507,4 +507,86 @@ def test_a_name_reversed_or_spaced_out_is_hidden(store, written):
 def test_ordinary_replies_near_the_new_checks_pass(store, reply):
     calls = [label("ORD-1001")] if "label" in reply else []
     checked = check(store, reply, calls=calls)
+    assert (checked.text, checked.flags) == (reply, [])
+
+
+# --------------------------------------------------------------------------- 5. data in words and fragments
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["nine one seven, five five five, zero one one zero", "nine one seven five five five oh one one oh",
+     "Nine-One-Seven 555 zero one one zero", "nueve uno siete cinco cinco cinco cero uno uno cero",
+     "nine one seven, triple five, oh double one oh"],
+)  # fmt: skip
+def test_another_customers_phone_spelled_out_in_words_is_hidden(store, written):
+    checked = check(store, f"Her number is {written} if you need it.")
+    assert checked.text == "Her number is [phone hidden] if you need it.", checked.text
+    assert checked.flags == ["output_phone_redacted"]
+
+
+@pytest.mark.parametrize("written", ["555-0110", "5550110", "917-555-011 0"])
+def test_the_end_of_another_customers_phone_is_hidden(store, written):
+    checked = check(store, f"Her number ends in {written}, I think.")
+    assert "0110" not in checked.text.replace(" ", "") and "output_phone_redacted" in checked.flags, checked.text
+
+
+@pytest.mark.parametrize("written", ["order two thousand and two", "order twenty oh two", "order two zero zero two"])
+def test_another_customers_order_number_in_words_is_hidden_with_her_name(store, written):
+    checked = check(store, f"By the way, {written} is Priya's.")
+    assert "Priya" not in checked.text and "two" not in checked.text.lower(), checked.text
+    assert checked.flags == ["output_name_redacted", "output_other_customer_order"]
+
+
+@pytest.mark.parametrize(
+    "written", ["Shah from San Francisco", "Priya, who lives in San Francisco", "Mrs. Shah's parcel to san francisco"]
+)
+def test_another_customers_name_beside_the_city_her_orders_went_to_is_hidden(store, written):
+    checked = check(store, f"I remember {written}.")
+    assert "Shah " not in checked.text and "Priya" not in checked.text, checked.text
+    assert checked.flags == ["output_name_redacted"]
+
+
+@pytest.mark.parametrize(
+    "written", ["priyashah at example.com", "priya shah at example dot com", "priya_shah at example dot com"]
+)
+def test_another_customers_email_spelled_out_without_its_dots_is_hidden(store, written):
+    store["priya"].email = "priya.shah@example.com"
+    store["priya"].save(update_fields=["email"])
+    checked = check(store, f"Write to {written} for that.")
+    assert checked.text in ("Write to [email hidden] for that.", "Write to [name hidden] for that."), checked.text
+    assert "output_email_redacted" in checked.flags  # the name in it may be hidden as well
+
+
+@pytest.mark.parametrize(
+    ("tool", "claim"),
+    [("process_refund", "Die Rückerstattung für ORD-1003 ist erfolgt."),
+     ("process_refund", "Geld ist unterwegs für ORD-1003."),
+     ("process_refund", "Ihr Geld ist schon auf dem Weg."),
+     ("cancel_order", "Die Stornierung von ORD-1003 ist erfolgt."),
+     ("process_refund", "Su reembolso ya está en camino."),
+     ("cancel_order", "La cancelación de ORD-1003 se ha completado."),
+     ("process_refund", "Votre remboursement est en route."),
+     ("cancel_order", "L'annulation de ORD-1003 a été effectuée.")],
+)  # fmt: skip
+def test_claims_in_other_languages_in_other_words(store, tool, claim):
+    checked = check(store, f"Thanks for waiting. {claim} Anything else?")
+    assert checked.text == f"Thanks for waiting. {FALLBACK} Anything else?", checked.text
+    assert checked.flags == [f"output_unconfirmed_claim:{tool}"]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["Delivery takes one to two weeks, and returns are free for thirty days.",
+     "I found two orders for you: ORD-1001 and one more from last year.",
+     "Oh, and the RTX 4090 has three fans and a two-year warranty.",
+     "Pick one, two or three of these and I'll compare them.",
+     "Our San Francisco warehouse ships within one day.",
+     "Ihre Bestellung ist unterwegs.", "Die Erstattung erfolgt nach Eingang der Rücksendung.",
+     "Su pedido está en camino.", "Votre commande est en route.",
+     "Your order ORD-1001 is one of two shipments; the other follows on Sept. 21.",
+     "Write to alex at example dot com if anything changes."],
+)  # fmt: skip
+def test_ordinary_replies_with_numbers_in_words_and_cities_pass(store, reply):
+    checked = check(store, reply)
     assert (checked.text, checked.flags) == (reply, [])
