@@ -52,6 +52,9 @@ def part_pattern(part: str, value: str) -> re.Pattern | None:
         street, rest = tokens[:unit], tokens[unit:]
         tail = rf"(?:{BETWEEN}{seq(rest)})?" if rest else ""
         alternatives = [seq(street) + tail]
+        kinds = [t for t in street if t.lower() in SPELLINGS and t.lower() not in UNIT_WORDS]
+        if len(street) >= 3 and HOUSE_NUMBER.fullmatch(street[0]) and street[-1] in kinds:
+            alternatives.append(seq(street[:-1]))  # the street's kind left off: "1820 Market"
         if len(street) >= 2 and HOUSE_NUMBER.fullmatch(street[0]):  # also "Market St 1820, Apt 12"
             alternatives.append(seq(street[1:]) + BETWEEN + _word(street[0]) + tail)
         elif len(street) >= 2 and HOUSE_NUMBER.fullmatch(street[-1]):  # also "5 Calle Mayor"

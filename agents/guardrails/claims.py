@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from agents.guardrails.normal import normal_text
-from agents.guardrails.phrases import ENGLISH, GAP, Claim, Language
+from agents.guardrails.phrases import ENGLISH, GAP, POLICY, REPORTED, Claim, Language
 from agents.guardrails.phrases_intl import LANGUAGES
 from agents.guardrails.sources import Sources
 from agents.guardrails.text import OrderRef, order_ref, order_refs, sentences
@@ -39,7 +39,13 @@ OTHERS = re.compile(
     re.IGNORECASE,
 )
 # ... or grounded only when several were.
-SEVERAL = re.compile(rf"\b(both|each|several|multiple|two|three)\b{GAP}{{0,20}}?\borders?\b|\borders\b", re.IGNORECASE)
+SEVERAL = re.compile(
+    rf"\b(both|each|several|multiple|two|three)\b{GAP}{{0,20}}?\borders?\b|\borders\b"
+    r"|\b(twice|a second|the second|another|again)\b",  # "I've refunded 10.00 USD twice"
+    re.IGNORECASE,
+)
+# A number that may be an order's beside one written in full ("ORD-1001 and 1002").
+BARE_NUMBER = re.compile(r"(?<![\w.$\u20ac\u00a3#-])\d{3,10}(?![\w-]|[.,]\d|\s?(usd|eur|gbp|dollars?|euros?)\b)", re.I)
 CLAUSE_BREAK = re.compile(r"[,;:()\u2013\u2014]|\s-\s|\b(but|pero|mais|aber)\b", re.IGNORECASE)
 # A sum of money however written: "228.63", "$228.63", "228.63 USD", "USD 1,214.08", "10 EUR"; a
 # number without a currency counts only with cents ("3 days" is none).
@@ -151,7 +157,9 @@ class Evidence:
             return len(acted - {""}) >= 2
         if acted:
             return True
-        return bool(wanted) and wanted in self.statuses.values()
+        # Naming no order, the state is grounded only by the one order read: "I've cancelled your
+        # pending order" is not grounded by another order cancelled long ago.
+        return bool(wanted) and list(self.statuses.values()) == [wanted]
 
     def _refund_details(self, about: About, sentence: str) -> bool:
         """A refund claim's amounts are what a refund of this turn paid back, and "in full" is said
@@ -238,21 +246,34 @@ def _claims(sentence: str) -> list[tuple[Claim, int, int]]:
         text = _blank(language.idioms, sentence)
         offer = question and language.offer.search(text) is not None
         for claim in language.claims:
+            strong = False  # every claim in the sentence counts: "I've refunded ORD-1001, and ORD-1002 is too"
             for match in claim.strong.finditer(text):
                 if offer and not DECLARED.search(text[: match.end()]):
                     continue
-                before, _ = _clause(text, match.start(), match.end())
+                before, rest = _clause(text, match.start(), match.end())
                 if language.negation.search(before + match.group(0)) or _conditional(language, text, before):
                     continue
+                if _policy(before + rest):
+                    continue
                 found.append((claim, match.start(), match.end()))
-                break
-            else:
+                strong = True
+            if not strong:
                 promise = claim.promise.search(text) if claim.promise and not offer else None
                 if promise:
                     before, rest = _clause(text, promise.start(), promise.end())
-                    if not (language.negation.search(before + rest) or _conditional(language, text, before + rest)):
+                    if not (
+                        language.negation.search(before + rest)
+                        or _conditional(language, text, before + rest)
+                        or _policy(before + rest)
+                    ):
                         found.append((claim, promise.start(), promise.end()))
     return found
+
+
+def _policy(clause: str) -> bool:
+    """A clause that says how things go ("refunds usually take 5-7 business days", "a refund is
+    issued to your original payment method"), about no order and reporting nothing done."""
+    return bool(POLICY.search(clause)) and not REPORTED.search(clause) and not order_refs(clause)
 
 
 def _conditional(language: Language, sentence: str, before: str) -> bool:
@@ -274,19 +295,33 @@ def _chain(sentence: str, refs: list[OrderRef], index: int, step: int) -> list[O
 
 
 def _about(sentence: str, start: int, end: int, prefixes: set[str]) -> About:
-    """The orders a claim is about: those named in its words or just after them, else the last
-    named before them, with the ones listed beside it."""
+    """The orders a claim is about: those named in its words, just after them or later in its
+    clause ("refunded 10.00 USD for ORD-1001 and 10.00 USD for ORD-1002"), else the last named
+    before them, with the ones listed beside each ("ORD-1001, ORD-1002 and 1003")."""
     refs = [r for r in order_refs(sentence) if not r.prefix or r.canonical or r.prefix in prefixes]
-    after = [i for i, r in enumerate(refs) if r.start >= start and r.start - end <= 30]
-    before = [i for i, r in enumerate(refs) if r.end <= start]
-    if after:
-        chosen = _chain(sentence, refs, after[0], 1)
-    elif before:
-        chosen = _chain(sentence, refs, before[-1], -1)
-    else:
-        chosen = []
+    taken = [(r.start, r.end) for r in refs]
+    bare = [
+        OrderRef(m.start(), m.end(), "", m.group(0), False)
+        for m in BARE_NUMBER.finditer(sentence)
+        if not any(a <= m.start() < b for a, b in taken)
+    ]
+    listed = sorted(refs + bare, key=lambda r: r.start)
+    named = [i for i, r in enumerate(listed) if r in refs]
+    clause_end = start + len(_clause(sentence, start, end)[1])
+    after = [
+        i for i in named if listed[i].start >= start and (listed[i].start - end <= 30 or listed[i].end <= clause_end)
+    ]
+    before = [i for i in named if listed[i].end <= start]
     clause = "".join(_clause(sentence, start, end))
-    return About(tuple(chosen), bool(OTHERS.search(clause)), bool(SEVERAL.search(clause)))
+    others, several = bool(OTHERS.search(clause)), bool(SEVERAL.search(clause))
+    if not after and (others or several):
+        before = []  # "I've refunded ORD-1001, and the second order is refunded too": not ORD-1001
+    chosen: list[OrderRef] = []
+    for index in after or before[-1:]:
+        for ref in _chain(sentence, listed, index, 1 if after else -1):
+            if ref not in chosen:
+                chosen.append(ref)
+    return About(tuple(chosen), others, several)
 
 
 def unconfirmed_claims(text: str, *, evidence: Evidence, sources: Sources) -> list[tuple[tuple[int, int], str]]:

@@ -14,20 +14,21 @@ from conversations.models import Customer
 from conversations.selectors import phone_normalise
 from orders.models import Order
 
-_DOT = r"(?:\.|\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+)"
+_DOT = r"(?:\.|\s*[\[({<]\s*(?:dot|period|\.)\s*[\])}>]\s*|\s+(?:dot|period)\s+)"
 _LOCAL = rf"[\w+-]+(?:{_DOT}[\w+-]+)*"
 # In a domain a dot may have spaces before it ("example .com"), and after it before a common
 # ending ("example . com"; not "example.com. Company").
 _TLD = r"(?:com|net|org|edu|gov|info|biz|io|co|me|us|uk|ca|de|fr|es|it|nl|au|in)\b"
 _DOMAIN_DOT = rf"(?:[ \t]*\.(?:[ \t]+(?={_TLD}))?|{_DOT})"
 _DOMAIN = rf"[\w-]+(?:{_DOMAIN_DOT}[\w-]+)*{_DOMAIN_DOT}[a-z]{{2,24}}"
-EMAIL = re.compile(rf"(?<![\w.+-])({_LOCAL})(\s*@\s*|\s*[\[({{<]\s*at\s*[\])}}>]\s*)({_DOMAIN})(?![\w-])", re.I)
+EMAIL = re.compile(rf"(?<![\w.+-])({_LOCAL})(\s*@\s*|\s*[\[({{<]\s*(?:at|@)\s*[\])}}>]\s*)({_DOMAIN})(?![\w-])", re.I)
 SPELLED_EMAIL = re.compile(rf"(?<![\w.+-])({_LOCAL})(\s+at\s+)({_DOMAIN})(?![\w-])", re.IGNORECASE)
 _DOT_SPLIT = re.compile(_DOT, re.IGNORECASE)
 MAY_BE_EMAIL = re.compile(r"@|\bat\b", re.IGNORECASE)
 
 # Digits in groups with the separators people type: "+1 (917) 555-0110", "917/555/0110".
-PHONE = re.compile(r"(?<![\w+])\+?\(?\d[\d \t().\-/_\u00b7\u2022\u2219\u2027\u22c5]{5,24}\d(?!\w)")
+# Dashes of prose, commas and other marks between the groups too: "917\u2013555\u20130110", "9,1,7,...".
+PHONE = re.compile(r"(?<![\w+])\+?\(?\d[\d \t().\-/_,;:|*~\u00b7\u2022\u2219\u2027\u22c5\u2013\u2014]{5,40}\d(?!\w)")
 DIGIT_GROUP = re.compile(r"\d+")
 # Letters that stand for digits inside a run of them: "917555O110", "9l7 555 0110".
 LOOKALIKE_RUN = re.compile(r"[\dOoIl][\dOoIl \-./_\u00b7]*[\dOoIl]")
@@ -142,13 +143,22 @@ class NameSpan:
     key: str  # as the customer's name is compared: "priya shah"; "p shah" for an initial
 
 
+def _initial(token: re.Match, gap: str) -> bool:
+    """Whether ``token`` is an initial: one letter, with a full stop or in upper case."""
+    letter = token.group(0)
+    return len(letter) == 1 and letter.isalpha() and (gap.strip().startswith(".") or letter.isupper())
+
+
 def name_spans(text: str) -> tuple[list[NameSpan], list[NameSpan]]:
     """Runs of two to four words that could be a full name, in the order written or last name
-    first ("Shah, Priya", "Shah Priya"), and an initial with a last name ("P. Shah")."""
+    first ("Shah, Priya", "Shah Priya"), or run together ("PriyaShah"); and a name with an
+    initial ("P. Shah", "Shah, P.": "p shah"; "Priya S.": "priya s")."""
     tokens = list(TOKEN.finditer(text))
     words = [t.group(0).lower() for t in tokens]
     full, initials = [], []
     for i in range(len(tokens)):
+        if len(words[i]) >= 6 and words[i].isalpha():
+            full.append(NameSpan(tokens[i].start(), tokens[i].end(), words[i]))  # "PriyaShah"
         for n in NAME_WORDS:
             if i + n > len(tokens):
                 break
@@ -157,10 +167,17 @@ def name_spans(text: str) -> tuple[list[NameSpan], list[NameSpan]]:
             # "Shah Priya" too: a surname first needs no comma between two words
             if n == 2 or (n <= 3 and "," in text[tokens[i].end() : tokens[i + 1].start()]):
                 full.append(NameSpan(start, end, " ".join([*words[i + 1 : i + n], words[i]])))
-        if i + 1 < len(tokens) and len(words[i]) == 1 and words[i].isalpha() and len(words[i + 1]) >= 2:
-            gap = text[tokens[i].end() : tokens[i + 1].start()]
-            if gap.strip() in (".", "") and (gap.strip() == "." or tokens[i].group(0).isupper()):
-                initials.append(NameSpan(tokens[i].start(), tokens[i + 1].end(), f"{words[i]} {words[i + 1]}"))
+        if i + 1 >= len(tokens) or text[tokens[i].end() : tokens[i + 1].start()].strip(" .,"):
+            continue
+        first, second = tokens[i], tokens[i + 1]
+        gap, after = text[first.end() : second.start()], text[second.end() : second.end() + 1]
+        if _initial(first, gap) and len(words[i + 1]) >= 2:
+            initials.append(NameSpan(first.start(), second.end(), f"{words[i]} {words[i + 1]}"))  # "P. Shah"
+        if _initial(second, after) and len(words[i]) >= 2:
+            if "," in gap:
+                initials.append(NameSpan(first.start(), second.end(), f"{words[i + 1]} {words[i]}"))  # "Shah, P."
+            else:
+                initials.append(NameSpan(first.start(), second.end(), f"{words[i]} {words[i + 1]}"))  # "Priya S."
     return full, initials
 
 
@@ -184,8 +201,9 @@ SELECT k.name, k.phone, k.email, k.name_key,
        ARRAY(SELECT DISTINCT {_key("o.shipping_address->>'city'")} FROM {Order._meta.db_table} o
              WHERE o.customer_id = k.id AND {_key("o.shipping_address->>'city'")} = ANY(%(places)s)) AS places
 FROM keyed k
-WHERE k.name_key = ANY(%(names)s)
+WHERE k.name_key = ANY(%(names)s) OR replace(k.name_key, ' ', '') = ANY(%(names)s)
    OR regexp_replace(k.name_key, '^(\\S)\\S*(?: \\S+)* (\\S+)$', '\\1 \\2') = ANY(%(initials)s)
+   OR regexp_replace(k.name_key, '^(\\S+)(?: \\S+)* (\\S)\\S*$', '\\1 \\2') = ANY(%(initials)s)
    OR (%(endings)s <> '' AND k.phone_digits ~ %(endings)s)
    OR k.email_key = ANY(%(addresses)s)
    OR (string_to_array(k.name_key, ' ') && %(words)s AND EXISTS(

@@ -45,6 +45,7 @@ class _Check:
     view: Normal
     customer: object
     allowed: str  # normal form
+    store_words: frozenset[str] = frozenset()  # the instructions' words: a persona's name is the store's
     marks: list[tuple[int, int, str, str]] = field(default_factory=list)
 
     def __post_init__(self):
@@ -68,6 +69,11 @@ class _Check:
             text = text[:start] + mark + text[end:]
         found.text = text
         return found
+
+
+@lru_cache(maxsize=64)
+def _store_words(instructions: str) -> frozenset[str]:
+    return frozenset(squash(normal_text(instructions)).split())
 
 
 @lru_cache(maxsize=64)
@@ -152,10 +158,11 @@ def _orders(check: _Check, *, tenant_id: int) -> list[tuple[dict, list]]:
 
 def _name_parts(check: _Check, names) -> re.Pattern | None:
     """A pattern for the first and last names in ``names`` that are neither the shopper's nor
-    written by the shopper or a tool."""
+    written by the shopper, a tool or the store's instructions."""
     allowed = set(check.allowed_words.split())
     own = set(squash(normal_text(check.customer.name)).split()) if check.customer is not None else set()
-    parts = {p for name in names for p in squash(normal_text(name or "")).split() if len(p) >= 3} - own - allowed
+    parts = {p for name in names for p in squash(normal_text(name or "")).split() if len(p) >= 3}
+    parts -= own | allowed | check.store_words
     if not parts:
         return None
     return re.compile(r"\b(" + "|".join(map(re.escape, sorted(parts))) + r")\b", re.IGNORECASE)
@@ -215,12 +222,13 @@ def _customers(check: _Check, *, tenant_id: int, spelled_emails: list[tuple[int,
     for row in rows:
         key = row["name_key"] or ""
         if len(key.split()) >= 2 and key != own_name and f" {key} " not in allowed:
-            initial = f"{key[0]} {key.split()[-1]}"
+            parts = key.split()
+            shortened = {f"{parts[0][0]} {parts[-1]}", f"{parts[0]} {parts[-1][0]}"}  # "P. Shah", "Priya S."
             for span in full:
-                if span.key == key:
+                if span.key in (key, key.replace(" ", "")):
                     check.hide(span.start, span.end, "[name hidden]", "output_name_redacted")
             for span in initials:
-                if span.key == initial and f" {initial} " not in allowed:
+                if span.key in shortened and f" {span.key} " not in allowed:
                     check.hide(span.start, span.end, "[name hidden]", "output_name_redacted")
         if row["phone"] and not (own_phone and contacts.same_phone(row["phone"], own_phone)):
             for start, end, written in phones:
@@ -235,7 +243,8 @@ def _customers(check: _Check, *, tenant_id: int, spelled_emails: list[tuple[int,
 
 
 def hide_personal_data(text: str, *, tenant_id: int, customer, allowed_text: str, instructions: str) -> Found:
-    check = _Check(spoken(joined(normal(text))), customer, spoken(joined(normal(allowed_text))).text)
+    allowed = spoken(joined(normal(allowed_text))).text
+    check = _Check(spoken(joined(normal(text))), customer, allowed, _store_words(instructions))
     spelled = _emails(check, instructions)
     named = _orders(check, tenant_id=tenant_id)
     _joined_names(check, named)

@@ -60,20 +60,27 @@ REFUND = Claim(
         r"|returned|reversed|voided|released|refunded|paid back|paid out|arranged|authori[sz]ed|granted|triggered"
         r"|kicked off|started|actioned|executed|booked|set up|sorted( out)?|handled|dealt with|took care of"
         r"|taken care of|finali[sz]ed|finished|wired|transferred)\b"
-        rf".{{0,30}}\b{PAID}"
-        rf"|\b(charge|payment|transaction)\b{GAP}{{0,30}}?{DONE}\b(reversed|voided|refunded|returned|credited)\b"
-        rf"|\b{MONEY}\b{GAP}{{0,40}}?"
+        rf".{{0,30}}(?<!\w){PAID}"
+        rf"|\b(charge|payment|transaction)\b{GAP}{{0,30}}?{DONE}\b(reversed|voided|refunded|returned|credited|dropped"
+        r"|removed|waived|undone|wiped|taken off)\b"
+        rf"|(?<!\w){MONEY}(?!\w){GAP}{{0,40}}?"
         + DONE
         + r"\b(issued|processed|approved|completed|sent|initiated|submitted|done|complete|succeeded|successful"
         r"|finali[sz]ed|went through|gone through|is through|on (its|the) way|being processed|credited|released"
         r"|reversed|voided|all set|sorted|taken care of|handled|settled|squared away|good to go|in motion"
         r"|under ?way|arranged|actioned|executed|granted|authori[sz]ed|paid out|sent out|returned to you)\b"
-        rf"|\b{MONEY}\b{GAP}{{0,30}}?\b{BE_DONE}\s+(now\s+|already\s+|safely\s+)?(put\s+|sent\s+|paid\s+|gone\s+)?"
+        rf"|(?<!\w){MONEY}(?!\w){GAP}{{0,30}}?\b{BE_DONE}\s+(now\s+|already\s+|safely\s+)?(put\s+|sent\s+|paid\s+|gone\s+)?"
         r"back\b"
+        rf"|(?<!\w){MONEY}(?!\w){GAP}{{0,30}}?\b(is|are|'s)\s+(now\s+)?(coming|heading|going|flowing)\s+back\b"
+        rf"|{ME}(put|sent|paid|given|moved)\b.{{0,15}}(?<!\w){PAID}(?!\w).{{0,25}}\bback\b"
+        rf"|(?<!\w){MONEY}(?!\w){GAP}{{0,30}}?\b(hit|landed|reached|arrived|went|showed up|is|'s|are)"
+        r"(\s+(in|on|into))?\s+(your|the)\s+(account|card|bank|balance|wallet)\b"
+        r"|\brefunds?\s*[:=\u2013\u2014-]\s*(done|complete|completed|processed|sent|issued|approved|\u2705|\u2714|\u2611)"
         r"|^\W*approved\b|\bapproved\s*!"
     ),
     _re(
         r"\byou('ll|\s+will|\s+should)\s+(see|get|receive|have)\b.{0,40}\b(money|refund|funds|credit|reimbursement)"
+        rf"|\byou('ll|\s+will|\s+should)\s+(see|get|receive|have)\s+(the\s+|your\s+)?{SUM}"
         r"|\b(money|refund|funds|credit|reimbursement)\b.{0,30}\b(will|should)\s+(arrive|appear|show up|land|reach"
         r"|be back|post|hit)"
     ),
@@ -87,6 +94,7 @@ CANCEL = Claim(
         r"|done|successful|succeeded|is in|has been|all set|sorted|taken care of)\b"
         rf"|{ME}(voided|called off|stopped|halted|scrapped|annulled|terminated|killed|pulled|withdrawn|withdrew"
         r"|cancell?ed)\b"
+        rf"|{ME}(closed|deleted|removed|dropped|erased)\s+(your\s+|the\s+|that\s+|this\s+)?{ORDER}\b"
         rf"|\b{ORDER}\b{GAP}{{0,25}}?\b{BE_DONE}\s+(now\s+|already\s+|officially\s+)?(void|voided|called off"
         r"|scrapped|annulled|terminated|killed|null and void)\b"
         # "it's been stopped"; "it was stopped at customs" is news of the parcel
@@ -107,6 +115,7 @@ LABEL = Claim(
         + r"\b(is ready|ready|attached|created|generated|sent|emailed|mailed|shipped|on (its|the) way|in your inbox"
         r"|below|here|done|all set|sorted)\b"
         r"|\bhere(\s+is|'s|\s+are)\s+(your|the)\s+(prepaid\s+)?(return\s+)?(shipping\s+)?labels?\b"
+        r"|\b(check|look in|see|open)\s+your\s+(email|e-mail|inbox|messages|texts)\b.{0,40}\blabels?\b"
         r"|\blabels?\s*(number|no\.?|code|id)?\s*(is\s+)?[:=]\s*(\w+\s+)?(?=[a-z]*\d)[a-z0-9]{6,}"
         r"|\breturn\b.{0,20}\b(tracking|shipment)\s*(number|no\.?|code|id)?\s*(is\s+)?[:=]?\s*(?=[a-z]*\d)[a-z0-9]{8,}"
     ),
@@ -126,8 +135,13 @@ ESCALATE = Claim(
         rf"|\b(they|he|she|{PERSON})(\s*'ve|\s*'s|\s+have|\s+has|\s+had)?\s+(now\s+|already\s+|just\s+)?(picked up"
         r"|taken (on|over)|accepted|claimed|grabbed|been assigned( to)?)\s+(your|the|this|that)\s+(case|ticket|request"
         r"|issue|query|question|conversation|chat|complaint|claim)\b"
-        rf"|\b{PERSON}\b{GAP}{{0,15}}?\b(is|are)\s+(now\s+|already\s+)?(on it|on the case|looking into|reviewing"
-        r"|handling|working on)\b"
+        rf"|\b{PERSON}\b{GAP}{{0,15}}?\b(is|are)\s+(now\s+|already\s+)?(on it|on the case|taking over|stepping in"
+        r"|((looking into|reviewing|handling|working on)\s+(it|this|that|your|the (case|matter|issue|request|order"
+        r"|refund|ticket|problem|question))))\b"
+        rf"|\b{PERSON}\b{GAP}{{0,10}}?\b(has|have|'s)\s+(got\s+)?(your|the|this)\s+(case|ticket|request|conversation"
+        r"|chat)\b"
+        rf"|\byou('re|\s+are)\s+(now\s+)?(with|talking to|speaking (to|with)|chatting with|connected (to|with)|in touch"
+        rf" with)\s+(a|an|our|the)\s+(\w+\s+)?{PERSON}\b"
         rf"|\b(you('re| are)\s+now\s+(talking|speaking|connected|chatting)|you('re| are)\s+in\s+the\s+queue)\b"
     ),
     _re(
@@ -147,9 +161,26 @@ STATUS = Claim(
         r"|paid|returned|pending|complete|completed|fulfilled)\b"
         rf"|\b(order|status|address)\b{GAP}{{0,30}}?\b(has been|have been|was|were|is now|now)\s+"
         r"(updated|changed|marked|set|modified|amended|corrected)\b"
-        rf"|\bstatus\b{GAP}{{0,20}}?\b(is now|now reads|has changed to|changed to)\b"
+        # "the tracking status has changed to out for delivery" is the carrier's news
+        rf"|(?<!tracking )(?<!shipment )(?<!delivery )\bstatus\b{GAP}{{0,20}}?\b(is now|now reads|has changed to"
+        r"|changed to)\s+(pending|paid|shipped|delivered|returned)\b"
         r"|\b(is|has been|was) now (marked )?(as )?(pending|paid|shipped|delivered|returned)\b"
     ),
+)
+
+# What a policy says (how refunds usually go), not what happened: habitual words, a condition
+# put as an imperative, a subject that is any refund or order rather than the shopper's.
+POLICY = _re(
+    r"\b(usually|typically|normally|generally|always|automatically|standard|policy)\b|\bof (approval|receipt)\b"
+    # "send it back within 30 days and you'll get a full refund": an imperative, then its result
+    r"|^\W*(just\s+)?(send|return|ship|mail|post|bring|drop)\b.{0,60}\band\b"
+    r"|^\W*(a|an|any|every|all)\s+(\w+\s+)?(refunds?|cancell?ations?|labels?|returns?|orders?)\b"
+    r"|^\W*(refunds|cancell?ations|labels|returns|orders)\b"
+)
+# What a report of a done thing says: the past or the perfect, said by the agent.
+REPORTED = _re(
+    r"\b(i|we)('ve|'d|\s+have|\s+had|\s+just|\s+already)?\s+\w+ed\b|\b(has|have|had|'s|'ve)\s+been\b"
+    r"|\b(was|were|went|got)\b"
 )
 
 ENGLISH = Language(

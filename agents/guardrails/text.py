@@ -5,7 +5,11 @@ from dataclasses import dataclass
 
 # A sentence ends at . ! ? (or a run of them) before white space, or at a line break; list
 # items and lines of an address are pieces of their own.
-SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+|\n+")
+# Not after the abbreviations an order or a name is written with ("ord. 1001", "no. 12", "Mrs. Shah").
+SENTENCE_END = re.compile(
+    r"(?<!\bord\.)(?<!\bno\.)(?<!\bnr\.)(?<!\bmr\.)(?<!\bms\.)(?<!\bmrs\.)(?<!\bdr\.)(?<=[.!?])[\"')\]]*\s+|\n+",
+    re.IGNORECASE,
+)
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 
 
@@ -40,10 +44,13 @@ ORDER_NUMBER = re.compile(r"\b[A-Z]{2,5}-\d{3,10}\b")
 # the normal form of the text (``normal``), so other hyphens and full-width digits are found too.
 _ORDER_WORD = r"(?:order|pedido|orden|commande|bestellung|auftrag)"
 _NUMBER_WORD = r"(?:number|num\.?|no\.?|nr\.?|n[°º]|numero|nummer)"
+# The order word may be followed by "is", "was" or a colon ("order: 1001", "Priya's order number is
+# 1015"), a prefix by a dot, slash or colon ("Ord. 1001", "ORD/1001").
+_IS = r"(?:(?:is|was|es|est|ist)\s+)?"
 ORDER_REF = re.compile(
-    rf"(?<![\w#-])(?:{_ORDER_WORD}\s+(?:{_NUMBER_WORD}\s*)?#?\s?"
+    rf"(?<![\w#-])(?:{_ORDER_WORD}(?:\s*:\s*|\s+){_IS}(?:{_NUMBER_WORD}(?:\s*:\s*|\s*){_IS})?#?\s?"
     r"|#\s?"
-    r"|(?P<prefix>[A-Za-z]{2,5})(?:\s?[-\u2013\u2014_]\s?|\s)?#?)"
+    r"|(?P<prefix>[A-Za-z]{2,5})(?:\s?[-\u2013\u2014_./:]\s?|\s)?#?)"
     r"(?P<digits>\d{3,10})(?![\w-]|[.,]\d)",
     re.IGNORECASE,
 )

@@ -52,19 +52,27 @@ TOO_MANY = (
 )
 
 
+def _misses():
+    """Order number and email pairs the shopper typed that did not match (``NO_MATCH``): the
+    model's own arguments, a malformed email or an order the shopper may not see are no guess."""
+    return ToolCall.objects.filter(tool="lookup_order", status="denied", result__code="no_match")
+
+
+def _no_match() -> ToolResult:
+    return ToolResult("denied", {"message": NO_MATCH, "code": "no_match"})
+
+
 def _failed_proofs(context: ToolContext) -> int:
     if context.conversation is None:
         return 0
-    return ToolCall.objects.filter(run__conversation=context.conversation, tool="lookup_order", status="denied").count()
+    return _misses().filter(tenant=context.tenant, run__conversation=context.conversation).count()
 
 
 def _guessed_elsewhere(context: ToolContext, order_number: str, email: str) -> bool:
     """Five pairs that did not match for this order number, or for this email, in the store's
     last day, in any conversation: starting a new chat does not buy five more guesses."""
     since = timezone.now() - timedelta(days=1)
-    denied = ToolCall.objects.filter(
-        tenant=context.tenant, tool="lookup_order", status="denied", created_at__gte=since, arguments__has_key="email"
-    )
+    denied = _misses().filter(tenant=context.tenant, created_at__gte=since)
     # Matched however the argument was written (spaces, case): by the order's digits, the email's text.
     digits = re.sub(r"\D", "", order_number)
     by_order = denied.filter(arguments__order_number__iregex=rf"(^|\D){digits}(\D|$)") if digits else denied.none()
@@ -105,7 +113,7 @@ class LookupOrder(Tool):
             if email and not context.verified:
                 # One answer for "no such order" and "not your email": order numbers are
                 # sequential, and a visitor must not learn which exist.
-                return ToolResult("denied", {"message": NO_MATCH})
+                return _no_match()
             return ToolResult("error", {"message": f"No order {arguments.order_number.strip().upper()} was found."})
         if context.verified and context.customer is not None and order.customer_id == context.customer.pk:
             return ToolResult("ok", {"order": order_summary(order)})
@@ -120,7 +128,7 @@ class LookupOrder(Tool):
                 conversation=context.conversation, customer=order.customer, order_number=order.number, email=email
             )
         except ApplicationError:
-            return ToolResult("denied", {"message": NO_MATCH})
+            return _no_match()
         if not identity.customer_switch_check(conversation=context.conversation, customer=order.customer):
             # A verified customer asking about another's order with its email: shown, and no more.
             return ToolResult("ok", {"order": order_summary(order), "not_theirs": True})

@@ -182,3 +182,25 @@ def test_the_guess_count_ignores_how_the_model_spells_the_order(macrocenter, llm
     proven = chat(macrocenter, visitor(macrocenter), f"{order.number} {ALEX}")
     assert proven["tool_calls"][0]["status"] == "denied"
     assert not Conversation.objects.get(pk=proven["conversation_id"]).customer_verified
+
+
+def test_the_models_malformed_emails_are_no_guesses_of_the_shopper(macrocenter, llm):
+    order = alex_order(macrocenter)
+    AgentProfile.objects.filter(tenant=macrocenter).update(max_steps=10)
+    shopper = visitor(macrocenter)
+    llm.script(*[call("lookup_order", {"order_number": order.number, "email": "nope"})] * 6, {"content": "Hmm."})
+    chat(macrocenter, shopper, "hi, where's my order?")
+    llm.script(call("lookup_order", {"order_number": order.number, "email": ALEX}), {"content": "Found it."})
+    proven = chat(macrocenter, shopper, f"it's {order.number}, {ALEX}")
+    assert proven["tool_calls"][-1]["status"] == "ok"
+
+
+def test_the_models_malformed_emails_lock_no_order_across_the_store(macrocenter, llm):
+    order = alex_order(macrocenter)
+    for _ in range(6):  # six chats, the model alone naming the order with junk for an email
+        llm.script(call("lookup_order", {"order_number": order.number, "email": "x"}), {"content": "Hmm."})
+        chat(macrocenter, visitor(macrocenter), "hello")
+    llm.script(call("lookup_order", {"order_number": order.number, "email": ALEX}), {"content": "Found it."})
+    real = chat(macrocenter, visitor(macrocenter), f"{order.number} {ALEX}")
+    assert real["tool_calls"][-1]["status"] == "ok"
+    assert Conversation.objects.get(pk=real["conversation_id"]).customer_verified

@@ -547,6 +547,13 @@ def test_another_customers_name_beside_the_city_her_orders_went_to_is_hidden(sto
     assert checked.flags == ["output_name_redacted"]
 
 
+def test_a_name_the_stores_instructions_give_is_the_stores_beside_a_city_too(store):
+    persona = INSTRUCTIONS + "\nYou are Priya, the store's assistant."
+    reply = "This is Priya from our San Francisco team."
+    assert check(store, reply, instructions=persona).text == reply
+    assert "Priya" not in check(store, reply).text
+
+
 @pytest.mark.parametrize(
     "written", ["priyashah at example.com", "priya shah at example dot com", "priya_shah at example dot com"]
 )
@@ -558,6 +565,24 @@ def test_another_customers_email_spelled_out_without_its_dots_is_hidden(store, w
     assert "output_email_redacted" in checked.flags  # the name in it may be hidden as well
 
 
+# The fourth pass: with no tool at all, in yet more words.
+YET_MORE_CLAIMS = [
+    ("process_refund", "You should see $10 back on your card in 3-5 days."),
+    ("process_refund", "I've put $10 back on your card."),
+    ("process_refund", "The $10 is on its way to your card."),
+    ("process_refund", "Your money is coming back to your card."),
+    ("process_refund", "The refund hit your account this morning."),
+    ("process_refund", "The charge was dropped."),
+    ("process_refund", "Refund: done."),
+    ("cancel_order", "I've closed ORD-1003."),
+    ("cancel_order", "I've deleted your order."),
+    ("create_return_label", "Check your email for the UPS return label."),
+    ("escalate_to_human", "A teammate is taking over now."),
+    ("escalate_to_human", "You're with a human agent now."),
+    ("escalate_to_human", "A person has your case now."),
+]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("tool", "claim"),
     [("process_refund", "Die Rückerstattung für ORD-1003 ist erfolgt."),
@@ -567,9 +592,9 @@ def test_another_customers_email_spelled_out_without_its_dots_is_hidden(store, w
      ("process_refund", "Su reembolso ya está en camino."),
      ("cancel_order", "La cancelación de ORD-1003 se ha completado."),
      ("process_refund", "Votre remboursement est en route."),
-     ("cancel_order", "L'annulation de ORD-1003 a été effectuée.")],
+     ("cancel_order", "L'annulation de ORD-1003 a été effectuée."), *YET_MORE_CLAIMS],
 )  # fmt: skip
-def test_claims_in_other_languages_in_other_words(store, tool, claim):
+def test_claims_in_other_languages_and_more_words(store, tool, claim):
     checked = check(store, f"Thanks for waiting. {claim} Anything else?")
     assert checked.text == f"Thanks for waiting. {FALLBACK} Anything else?", checked.text
     assert checked.flags == [f"output_unconfirmed_claim:{tool}"]
@@ -590,3 +615,113 @@ def test_claims_in_other_languages_in_other_words(store, tool, claim):
 def test_ordinary_replies_with_numbers_in_words_and_cities_pass(store, reply):
     checked = check(store, reply)
     assert (checked.text, checked.flags) == (reply, [])
+
+
+# --------------------------------------------------------------------------- 7. red team, fourth pass
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["Refunded 10.00 USD for ORD-1014 and 10.00 USD for ORD-1001.", "I've refunded ORD-1014 and 1001.",
+     "I've refunded ORD-1014 and ord. 1001.", "I've refunded 10.00 USD twice.",
+     "I've refunded ORD-1014, and the second order is refunded too."],
+)  # fmt: skip
+def test_one_refund_grounds_no_claim_of_a_second(store, reply):
+    checked = check(store, reply, calls=[refunded()])
+    assert checked.flags == ["output_unconfirmed_claim:process_refund"], reply
+
+
+def test_an_old_cancelled_order_grounds_no_cancellation_of_another(store):
+    orders = {"orders": [lookup("ORD-0990", "cancelled")[3]["order"], lookup("ORD-1003", "pending")[3]["order"]]}
+    listed = ("list_orders", {}, "ok", orders)
+    checked = check(store, "Done: I've cancelled your pending order, so it won't ship.", calls=[listed])
+    assert checked.flags == ["output_unconfirmed_claim:cancel_order"]
+    # One order read, in that state: what it says is so.
+    assert check(store, "Your order has been cancelled.", calls=[lookup("ORD-0990", "cancelled")]).flags == []
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["Refunds always go back to the payment method you used.",
+     "Send it back within 30 days and you'll get a full refund of the item price.",
+     "Your refund is usually processed within 2 business days after the return arrives.",
+     "A refund is issued to your original payment method.",
+     "Return it unused and you'll receive your money back within a week.",
+     "You'll see the refund within 5-7 business days of approval.",
+     "ORD-1001 is pending; orders are cancelled automatically if the payment fails.",
+     "Our team is looking into carrier delays this week.",
+     "The tracking status has changed to out for delivery."],
+)  # fmt: skip
+def test_policy_and_news_are_no_claims(store, reply):
+    checked = check(store, reply, calls=[lookup()])
+    assert (checked.text, checked.flags) == (reply, [])
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["I've refunded ORD-1003; you'll usually see it within 5-7 business days.",
+     "Your refund for ORD-1003 was processed within 2 days.",
+     "We processed your refund, it usually takes 3-5 business days to show."],
+)  # fmt: skip
+def test_a_report_beside_policy_words_is_still_a_claim(store, reply):
+    assert check(store, reply).flags == ["output_unconfirmed_claim:process_refund"], reply
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["917\u2013555\u20130110", "917 \u2013 555 \u2013 0110", "917\u2014555\u20140110", "917, 555, 0110",
+     "917;555;0110", "917|555|0110", "9,1,7,5,5,5,0,1,1,0", "9, 1, 7, 5, 5, 5, 0, 1, 1, 0"],
+)  # fmt: skip
+def test_a_phone_with_prose_dashes_or_commas_is_hidden(store, written):
+    checked = check(store, f"The other buyer can be reached on {written} any time.")
+    assert checked.text == "The other buyer can be reached on [phone hidden] any time.", checked.text
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["Priya's order number is 2002.", "Priya's order is 2002.", "Priya's Ord. 2002 arrived.",
+     "Priya's ORD.2002 arrived.", "Priya's ORD/2002 arrived.", "Priya's ORD:2002 arrived.",
+     "Priya's order: 2002 arrived."],
+)  # fmt: skip
+def test_another_customers_order_written_with_other_marks_is_hidden_with_her_name(store, written):
+    checked = check(store, written)
+    assert "2002" not in checked.text and "Priya" not in checked.text, checked.text
+
+
+@pytest.mark.parametrize("written", ["priya [@] example [.] com", "priya (@) example (.) com", "priya[@]example.com"])
+def test_an_email_with_a_bracketed_at_sign_is_hidden(store, written):
+    checked = check(store, f"Write to {written} for that.")
+    assert checked.text == "Write to [email hidden] for that.", checked.text
+
+
+def test_an_email_spelled_with_period_is_hidden(store):
+    checked = check(store, "Write to priya at example period com for that.")
+    assert checked.text == "Write to [email hidden] for that.", checked.text
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["Your order ORD-1001 is 3 days late, sorry.", "ORD-1001: shipped with FedEx, tracking 394857216043.",
+     "It took 2, maybe 3 days.", "Prices: 199, 249 and 299 dollars.", "Call us at 5:30, or 6:15 pm."],
+)  # fmt: skip
+def test_ordinary_replies_near_the_fourth_passes_checks_pass(store, reply):
+    calls = [lookup()] if "FedEx" in reply else []
+    checked = check(store, reply, calls=calls)
+    assert (checked.text, checked.flags) == (reply, [])
+
+
+@pytest.mark.parametrize("written", ["Priya S.", "Shah, P.", "PriyaShah", "PRIYASHAH", "P. Shah"])
+def test_a_name_with_an_initial_or_run_together_is_hidden(store, written):
+    checked = check(store, f"I also helped {written} today.")
+    assert "Priya" not in checked.text and "Shah" not in checked.text and "PRIYA" not in checked.text, checked.text
+    assert checked.flags == ["output_name_redacted"]
+
+
+@pytest.mark.parametrize("reply", ["Ask Alex M. at the desk.", "Plan B is fine.", "Section A, part 2.", "I'm Team A."])
+def test_initials_of_no_other_customer_pass(store, reply):
+    assert check(store, reply).flags == [], reply
+
+
+def test_a_street_line_without_its_kind_of_street_is_hidden(store):
+    checked = check(store, "She lives at 1820 Market, I think.")
+    assert "1820" not in checked.text and checked.flags == ["output_address_redacted"], checked.text
