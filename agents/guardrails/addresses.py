@@ -54,7 +54,8 @@ def part_pattern(part: str, value: str) -> re.Pattern | None:
         alternatives = [seq(street) + tail]
         kinds = [t for t in street if t.lower() in SPELLINGS and t.lower() not in UNIT_WORDS]
         if len(street) >= 3 and HOUSE_NUMBER.fullmatch(street[0]) and street[-1] in kinds:
-            alternatives.append(seq(street[:-1]))  # the street's kind left off: "1820 Market"
+            # the street's kind left off, its name in full: "1820 Market" ("16 GB" is no "16 Gibson Ave")
+            alternatives.append(_sequence(street[:-1]))
         if len(street) >= 2 and HOUSE_NUMBER.fullmatch(street[0]):  # also "Market St 1820, Apt 12"
             alternatives.append(seq(street[1:]) + BETWEEN + _word(street[0]) + tail)
         elif len(street) >= 2 and HOUSE_NUMBER.fullmatch(street[-1]):  # also "5 Calle Mayor"

@@ -17,10 +17,11 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from agents.guardrails.normal import normal_text
-from agents.guardrails.phrases import ENGLISH, GAP, POLICY, REPORTED, Claim, Language
+from agents.guardrails.normal import normal, normal_text
+from agents.guardrails.phrases import ENGLISH, GAP, GENERIC, HABITUAL, IMPERATIVE, NEWS, Claim, Language
 from agents.guardrails.phrases_intl import LANGUAGES
 from agents.guardrails.sources import Sources
+from agents.guardrails.spoken import spoken
 from agents.guardrails.text import OrderRef, order_ref, order_refs, sentences
 
 ALL_LANGUAGES: tuple[Language, ...] = (ENGLISH, *LANGUAGES)
@@ -34,14 +35,15 @@ RHETORICAL = re.compile(
 )
 # Orders the claim is about without naming them: never grounded by the orders acted on ...
 OTHERS = re.compile(
-    rf"\b(other|remaining|rest of|every|all)\b{GAP}{{0,20}}?\borders?\b|\b(everything|all of them|them all|the others"
+    rf"\b(other|remaining|rest of|every|all)\b{GAP}{{0,20}}?\b(orders?|purchases?|ones?|items?)\b|\b(everything"
+    r"|all of them|them all|the others"
     r"|the rest|everything else)\b",
     re.IGNORECASE,
 )
 # ... or grounded only when several were.
 SEVERAL = re.compile(
     rf"\b(both|each|several|multiple|two|three)\b{GAP}{{0,20}}?\borders?\b|\borders\b"
-    r"|\b(twice|a second|the second|another|again)\b",  # "I've refunded 10.00 USD twice"
+    r"|\b(twice|a second|the second|another|again|both|once more|2nd|second time)\b",  # "refunded 10.00 USD twice"
     re.IGNORECASE,
 )
 # A number that may be an order's beside one written in full ("ORD-1001 and 1002").
@@ -50,16 +52,17 @@ CLAUSE_BREAK = re.compile(r"[,;:()\u2013\u2014]|\s-\s|\b(but|pero|mais|aber)\b",
 # A sum of money however written: "228.63", "$228.63", "228.63 USD", "USD 1,214.08", "10 EUR"; a
 # number without a currency counts only with cents ("3 days" is none).
 AMOUNT = re.compile(
-    r"(?<![\w.,#-])(?P<before>(?:[$\u20ac\u00a3]|\b(?:usd|eur|gbp))\s?)?"
+    r"(?<![\w.,#-])(?P<before>(?:us\$|[$\u20ac\u00a3]|\b(?:usd|eur|gbp))\s?)?"
     r"(?P<number>\d{1,3}(?:,\d{3})+(?:\.\d{2})?|\d+(?:[.,]\d{2})?)"
-    r"(?P<after>\s?(?:[$\u20ac\u00a3]|(?:usd|eur|gbp|dollars?|euros?|pounds?)\b))?(?![\w-]|[.,]\d)",
+    r"(?P<after>\s?(?:[$\u20ac\u00a3]|(?:usd|eur|gbp|dollars?|euros?|pounds?|bucks)\b))?(?![\w-]|[.,]\d)",
     re.IGNORECASE,
 )
 # The whole of what was paid: grounded only by an order a tool shows refunded in full.
 IN_FULL = re.compile(
     r"\b(fully|in full|full (amount|refund|price|total|sum|cost|payment)|the full\b|entire (amount|order|total|sum"
     r"|cost|payment)|complete refund|100 ?%|en su totalidad|totalmente|integramente|completo|integralement"
-    r"|totalement|en totalite|vollstandig|komplett|in voller hohe)",
+    r"|totalement|en totalite|vollstandig|komplett|in voller hohe|every (cent|penny|dollar)|whole (amount|sum|total"
+    r"|price|thing)|all of it|everything you paid|all (the|your) money)",
     re.IGNORECASE,
 )
 CARRIERS = re.compile(
@@ -149,10 +152,10 @@ class Evidence:
             return False
         acted = self.done.get(claim.tool, set())
         wanted = claim.state or _stated(sentence)
+        if about.others:  # "ORD-1001 and your other orders": never all of them
+            return False
         if about.refs:
             return all(self._grounds_one(ref, acted, wanted) for ref in about.refs)
-        if about.others:
-            return False
         if about.several:
             return len(acted - {""}) >= 2
         if acted:
@@ -168,7 +171,7 @@ class Evidence:
             full = {n for n, status in self.statuses.items() if status == "refunded"}
             if not full or (about.refs and not all(any(ref.same(n) for n in full) for ref in about.refs)):
                 return False
-        return _amounts(sentence) <= self.refunded
+        return _amounts(spoken(normal(sentence)).text) <= self.refunded  # "one thousand dollars" too
 
     def _label_details(self, sentence: str) -> bool:
         """A label claim's carrier and tracking number are the label's."""
@@ -253,7 +256,7 @@ def _claims(sentence: str) -> list[tuple[Claim, int, int]]:
                 before, rest = _clause(text, match.start(), match.end())
                 if language.negation.search(before + match.group(0)) or _conditional(language, text, before):
                     continue
-                if _policy(before + rest):
+                if _policy(claim, before + rest):
                     continue
                 found.append((claim, match.start(), match.end()))
                 strong = True
@@ -264,16 +267,22 @@ def _claims(sentence: str) -> list[tuple[Claim, int, int]]:
                     if not (
                         language.negation.search(before + rest)
                         or _conditional(language, text, before + rest)
-                        or _policy(before + rest)
+                        or _policy(claim, before + rest, promise=True)
                     ):
                         found.append((claim, promise.start(), promise.end()))
     return found
 
 
-def _policy(clause: str) -> bool:
-    """A clause that says how things go ("refunds usually take 5-7 business days", "a refund is
-    issued to your original payment method"), about no order and reporting nothing done."""
-    return bool(POLICY.search(clause)) and not REPORTED.search(clause) and not order_refs(clause)
+def _policy(claim: Claim, clause: str, *, promise: bool = False) -> bool:
+    """A clause that says how refunds and orders go, about no order and no sum, reporting nothing
+    (``phrases.GENERIC``, ``HABITUAL``, ``IMPERATIVE``, ``NEWS``)."""
+    if claim.tool not in ("process_refund", "cancel_order") or NEWS.search(clause):
+        return False
+    if order_refs(clause) or _amounts(clause):
+        return False
+    if GENERIC.search(clause) or HABITUAL.search(clause):
+        return True
+    return promise and claim.tool == "process_refund" and IMPERATIVE.search(clause) is not None
 
 
 def _conditional(language: Language, sentence: str, before: str) -> bool:

@@ -8,27 +8,25 @@ out with "at" only when it is a customer's, as a phone or a name is."""
 import re
 from dataclasses import dataclass
 
-from django.db import connection
-
-from conversations.models import Customer
 from conversations.selectors import phone_normalise
-from orders.models import Order
 
-_DOT = r"(?:\.|\s*[\[({<]\s*(?:dot|period|\.)\s*[\])}>]\s*|\s+(?:dot|period)\s+)"
+_DOT = r"(?:\.|\s*[\[({<]\s*(?:dot|period|\.)\s*[\])}>]\s*|\s*[-_]dot[-_]\s*|\s+(?:dot|period)\s+)"
 _LOCAL = rf"[\w+-]+(?:{_DOT}[\w+-]+)*"
 # In a domain a dot may have spaces before it ("example .com"), and after it before a common
 # ending ("example . com"; not "example.com. Company").
 _TLD = r"(?:com|net|org|edu|gov|info|biz|io|co|me|us|uk|ca|de|fr|es|it|nl|au|in)\b"
 _DOMAIN_DOT = rf"(?:[ \t]*\.(?:[ \t]+(?={_TLD}))?|{_DOT})"
 _DOMAIN = rf"[\w-]+(?:{_DOMAIN_DOT}[\w-]+)*{_DOMAIN_DOT}[a-z]{{2,24}}"
-EMAIL = re.compile(rf"(?<![\w.+-])({_LOCAL})(\s*@\s*|\s*[\[({{<]\s*(?:at|@)\s*[\])}}>]\s*)({_DOMAIN})(?![\w-])", re.I)
+EMAIL = re.compile(
+    rf"(?<![\w.+-])({_LOCAL})(\s*@\s*|\s*[\[({{<]\s*(?:at|@)\s*[\])}}>]\s*|\s*[-_]at[-_]\s*)({_DOMAIN})(?![\w-])", re.I
+)
 SPELLED_EMAIL = re.compile(rf"(?<![\w.+-])({_LOCAL})(\s+at\s+)({_DOMAIN})(?![\w-])", re.IGNORECASE)
 _DOT_SPLIT = re.compile(_DOT, re.IGNORECASE)
-MAY_BE_EMAIL = re.compile(r"@|\bat\b", re.IGNORECASE)
+MAY_BE_EMAIL = re.compile(r"@|\bat\b|_at_", re.IGNORECASE)
 
 # Digits in groups with the separators people type: "+1 (917) 555-0110", "917/555/0110".
 # Dashes of prose, commas and other marks between the groups too: "917\u2013555\u20130110", "9,1,7,...".
-PHONE = re.compile(r"(?<![\w+])\+?\(?\d[\d \t().\-/_,;:|*~\u00b7\u2022\u2219\u2027\u22c5\u2013\u2014]{5,40}\d(?!\w)")
+PHONE = re.compile(r"(?<![\w+])\+?\(?\d[\d \t().\-/_,;:|*~'\u00b7\u2022\u2219\u2027\u22c5\u2013\u2014]{5,40}\d(?!\w)")
 DIGIT_GROUP = re.compile(r"\d+")
 # Letters that stand for digits inside a run of them: "917555O110", "9l7 555 0110".
 LOOKALIKE_RUN = re.compile(r"[\dOoIl][\dOoIl \-./_\u00b7]*[\dOoIl]")
@@ -176,56 +174,7 @@ def name_spans(text: str) -> tuple[list[NameSpan], list[NameSpan]]:
         if _initial(second, after) and len(words[i]) >= 2:
             if "," in gap:
                 initials.append(NameSpan(first.start(), second.end(), f"{words[i + 1]} {words[i]}"))  # "Shah, P."
-            else:
-                initials.append(NameSpan(first.start(), second.end(), f"{words[i]} {words[i + 1]}"))  # "Priya S."
+            else:  # "Priya S.", or "Shah P."
+                initials.append(NameSpan(first.start(), second.end(), f"{words[i]} {words[i + 1]}"))
+                initials.append(NameSpan(first.start(), second.end(), f"{words[i + 1]} {words[i]}"))
     return full, initials
-
-
-def _key(column: str) -> str:
-    """SQL for a name or a city as the text's words are compared with it: lower case, accents
-    off (as ``normal`` takes them off), one space between words ("Sofía  Rossi" is "sofia rossi")."""
-    return f"btrim(regexp_replace(lower(translate({column}, '{ACCENTED}', '{UNACCENTED}')), '[^[:alnum:]]+', ' ', 'g'))"
-
-
-# Written as SQL: built from Django expressions, this query cost more to compile than to run.
-_CUSTOMERS = f"""
-WITH keyed AS (
-    SELECT c.id, c.name, c.phone, c.email, {_key("c.name")} AS name_key,
-           regexp_replace(c.phone, '\\D', '', 'g') AS phone_digits,
-           regexp_replace(lower(split_part(c.email, '@', 1)), '[._-]', '', 'g') || '@'
-               || lower(split_part(c.email, '@', 2)) AS email_key
-    FROM {Customer._meta.db_table} c
-    WHERE c.tenant_id = %(tenant)s AND c.id <> %(exclude)s
-)
-SELECT k.name, k.phone, k.email, k.name_key,
-       ARRAY(SELECT DISTINCT {_key("o.shipping_address->>'city'")} FROM {Order._meta.db_table} o
-             WHERE o.customer_id = k.id AND {_key("o.shipping_address->>'city'")} = ANY(%(places)s)) AS places
-FROM keyed k
-WHERE k.name_key = ANY(%(names)s) OR replace(k.name_key, ' ', '') = ANY(%(names)s)
-   OR regexp_replace(k.name_key, '^(\\S)\\S*(?: \\S+)* (\\S+)$', '\\1 \\2') = ANY(%(initials)s)
-   OR regexp_replace(k.name_key, '^(\\S+)(?: \\S+)* (\\S)\\S*$', '\\1 \\2') = ANY(%(initials)s)
-   OR (%(endings)s <> '' AND k.phone_digits ~ %(endings)s)
-   OR k.email_key = ANY(%(addresses)s)
-   OR (string_to_array(k.name_key, ' ') && %(words)s AND EXISTS(
-           SELECT 1 FROM {Order._meta.db_table} o
-           WHERE o.customer_id = k.id AND {_key("o.shipping_address->>'city'")} = ANY(%(places)s)))
-LIMIT 50
-"""
-
-
-def customer_rows(
-    tenant_id: int, *, exclude: int | None, names: set[str], initials: set[str], endings: set[str],
-    addresses: set[str], words: set[str], places: set[str],
-) -> list[dict]:  # fmt: skip
-    """The tenant's customers but ``exclude`` whose name, initial and last name, phone ending or
-    email (``email_key``) is among those given, or who have a name among ``words`` and an order
-    shipped to one of ``places`` (the places with each, compared as ``_key`` has them): one query."""
-    params = {
-        "tenant": tenant_id, "exclude": exclude or 0, "names": sorted(names), "initials": sorted(initials),
-        "endings": f"({'|'.join(sorted(endings))})$" if endings else "", "addresses": sorted(addresses),
-        "words": sorted(words), "places": sorted(places),
-    }  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute(_CUSTOMERS, params)
-        columns = [c.name for c in cursor.description]
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]

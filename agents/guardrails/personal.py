@@ -5,7 +5,7 @@ the rest). The current shopper's own data may be shown, and so may anything the 
 a tool returned this turn (the tools have checked who may see it). Each leak is hidden in place.
 
 The text is put in its normal form once (``normal``, numbers written as words read as digits by
-``spoken``); what is found there is hidden in the text as written. Two queries at most, each
+``spoken``); what is found there is hidden in the text as written. Two queries at most (``lookups``), each
 within the tenant, and only for what the text could be: the orders its order numbers, postal
 codes and house numbers point at, and the customers its phone-like numbers, runs of two to four
 words, spelled-out emails, and names beside the cities their orders went to could name."""
@@ -15,16 +15,11 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from django.db.models import Func, Q, TextField, Value
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Replace, Upper
-
-from agents.guardrails import contacts
+from agents.guardrails import contacts, lookups
 from agents.guardrails.addresses import address_blocks, address_key, house_numbers
 from agents.guardrails.normal import Normal, joined, normal, normal_text
 from agents.guardrails.spoken import spoken
 from agents.guardrails.text import order_refs, sentences, squash
-from orders.models import Order
 
 POSTAL = re.compile(r"\b(?=[A-Za-z0-9]*\d)[A-Za-z0-9]{3,10}\b")
 TOKEN = re.compile(r"[^\W_]+")
@@ -115,23 +110,7 @@ def _orders(check: _Check, *, tenant_id: int) -> list[tuple[dict, list]]:
     houses = house_numbers(text)
     if not (refs or postals or houses):
         return []
-    annotations, condition = {}, Q(pk__in=[])
-    if refs:
-        annotations["digits"] = Func("number", Value(r"\D"), Value(""), Value("g"), function="regexp_replace",
-                                     output_field=TextField())  # fmt: skip
-        condition |= Q(digits__in={r.digits for r in refs})
-    if postals:
-        annotations["postal"] = Upper(Replace(KeyTextTransform("postal_code", "shipping_address"), Value(" "),
-                                              Value(""), output_field=TextField()))  # fmt: skip
-        condition |= Q(postal__in=postals)
-    if houses:
-        condition |= Q(shipping_address__line1__iregex=rf"^({'|'.join(map(re.escape, houses))})\s")
-    rows = list(
-        Order.objects.for_tenant(tenant_id)
-        .annotate(**annotations)
-        .filter(condition)
-        .values("number", "customer_id", "customer__name", "shipping_address")[:200]
-    )
+    rows = lookups.order_rows(tenant_id, digits={r.digits for r in refs}, postals=postals, houses=houses)
     customer_id = check.customer.pk if check.customer is not None else None
     own = {address_key(r["shipping_address"] or {}) for r in rows if r["customer_id"] == customer_id}
     named = []
@@ -172,7 +151,7 @@ def _joined_names(check: _Check, named: list[tuple[dict, list]]) -> None:
     """A first or last name in the same sentence as that customer's order ("Priya's ORD-1004")."""
     text = check.view.text
     for row, written in named:
-        pattern = _name_parts(check, {row["customer__name"], (row["shipping_address"] or {}).get("name")})
+        pattern = _name_parts(check, {row["customer_name"], (row["shipping_address"] or {}).get("name")})
         if pattern is None:
             continue
         for start, end in sentences(text):
@@ -192,7 +171,8 @@ def _placed_names(check: _Check, row: dict) -> None:
         said = f" {squash(text[start:end])} "
         if any(f" {place} " in said for place in row["places"] if place):
             for match in pattern.finditer(text, start, end):
-                check.hide(match.start(), match.end(), "[name hidden]", "output_name_redacted")
+                if match.group(0)[0].isupper():  # written as a name: "the best price" names nobody
+                    check.hide(match.start(), match.end(), "[name hidden]", "output_name_redacted")
 
 
 def _customers(check: _Check, *, tenant_id: int, spelled_emails: list[tuple[int, int, str]]) -> None:
@@ -206,7 +186,7 @@ def _customers(check: _Check, *, tenant_id: int, spelled_emails: list[tuple[int,
         return
     words = [w.lower() for w in TOKEN.findall(text)]
     places = {" ".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1)}
-    rows = contacts.customer_rows(
+    rows = lookups.customer_rows(
         tenant_id, exclude=check.customer.pk if check.customer is not None else None,
         names={s.key for s in full}, initials={s.key for s in initials}, endings=endings,
         addresses={key for *_, key in spelled_emails}, words={w for w in words if len(w) >= 3 and w.isalpha()},

@@ -5,9 +5,10 @@ from dataclasses import dataclass
 
 # A sentence ends at . ! ? (or a run of them) before white space, or at a line break; list
 # items and lines of an address are pieces of their own.
-# Not after the abbreviations an order or a name is written with ("ord. 1001", "no. 12", "Mrs. Shah").
+# Not after the abbreviations an order or a name is written with ("ord. 1001", "Mrs. Shah"); "no."
+# ends a sentence ("the answer is no. Your refund...").
 SENTENCE_END = re.compile(
-    r"(?<!\bord\.)(?<!\bno\.)(?<!\bnr\.)(?<!\bmr\.)(?<!\bms\.)(?<!\bmrs\.)(?<!\bdr\.)(?<=[.!?])[\"')\]]*\s+|\n+",
+    r"(?<!\bord\.)(?<!\bnr\.)(?<!\bmr\.)(?<!\bms\.)(?<!\bmrs\.)(?<!\bdr\.)(?<=[.!?])[\"')\]]*\s+|\n+",
     re.IGNORECASE,
 )
 WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
@@ -51,7 +52,7 @@ ORDER_REF = re.compile(
     rf"(?<![\w#-])(?:{_ORDER_WORD}(?:\s*:\s*|\s+){_IS}(?:{_NUMBER_WORD}(?:\s*:\s*|\s*){_IS})?#?\s?"
     r"|#\s?"
     r"|(?P<prefix>[A-Za-z]{2,5})(?:\s?[-\u2013\u2014_./:]\s?|\s)?#?)"
-    r"(?P<digits>\d{3,10})(?![\w-]|[.,]\d)",
+    r"(?P<digits>\d{3,10})(?![\w-]|[.,]\d|\s?(?:dollars?|usd|eur|euros?|gbp|pounds?|bucks)\b)",
     re.IGNORECASE,
 )
 

@@ -90,12 +90,6 @@ class LookupOrder(Tool):
     Arguments = LookupOrderArguments
 
     def run(self, context: ToolContext, arguments: LookupOrderArguments) -> ToolResult:
-        if arguments.email is not None and (
-            _failed_proofs(context) >= MAX_FAILED_PROOFS
-            or _guessed_elsewhere(context, arguments.order_number, arguments.email)
-        ):
-            # Guessing order numbers and emails until one fits: a person takes it from here.
-            return ToolResult("denied", {"message": TOO_MANY, "code": "too_many_attempts"})
         email = (arguments.email or "").strip().lower()
         if arguments.email is not None and not identity.is_email(email):
             # A blank or malformed email proves nothing (and must never match a customer whose
@@ -107,6 +101,12 @@ class LookupOrder(Tool):
             # The model's own idea of an email (another customer's, say) proves nothing, and is
             # not a guess of the shopper's either: ask them.
             return ToolResult("needs_verification", {"message": NOT_TYPED})
+        if email and (
+            _failed_proofs(context) >= MAX_FAILED_PROOFS
+            or _guessed_elsewhere(context, arguments.order_number, arguments.email)
+        ):
+            # The shopper guessing order numbers and emails until one fits: a person takes it from here.
+            return ToolResult("denied", {"message": TOO_MANY, "code": "too_many_attempts"})
         try:
             order = order_selectors.order_get_by_number(tenant=context.tenant, number=arguments.order_number)
         except NotFound:

@@ -204,3 +204,17 @@ def test_the_models_malformed_emails_lock_no_order_across_the_store(macrocenter,
     real = chat(macrocenter, visitor(macrocenter), f"{order.number} {ALEX}")
     assert real["tool_calls"][-1]["status"] == "ok"
     assert Conversation.objects.get(pk=real["conversation_id"]).customer_verified
+
+
+def test_an_email_guessed_elsewhere_in_the_models_arguments_locks_no_one_out(macrocenter, llm):
+    """Five shoppers guessed with one email; in a sixth chat the model passes that email on its
+    own: it proves nothing and is asked for, and the conversation is no lockout's."""
+    order = Order.objects.filter(tenant=macrocenter, customer__email="mia.johnson@example.com").first()
+    guess = call("lookup_order", {"order_number": order.number, "email": "guess@example.com"})
+    for _ in range(5):
+        llm.script(guess, {"content": "That doesn't match."})
+        chat(macrocenter, visitor(macrocenter), f"where is {order.number}? my email is guess@example.com")
+    llm.script(guess, {"content": "Hmm."})
+    result = chat(macrocenter, visitor(macrocenter), "hi, where's my order?")
+    assert [c["status"] for c in result["tool_calls"]] == ["needs_verification"]
+    assert Conversation.objects.get(pk=result["conversation_id"]).handled_by == "ai"

@@ -645,7 +645,6 @@ def test_an_old_cancelled_order_grounds_no_cancellation_of_another(store):
     ["Refunds always go back to the payment method you used.",
      "Send it back within 30 days and you'll get a full refund of the item price.",
      "Your refund is usually processed within 2 business days after the return arrives.",
-     "A refund is issued to your original payment method.",
      "Return it unused and you'll receive your money back within a week.",
      "You'll see the refund within 5-7 business days of approval.",
      "ORD-1001 is pending; orders are cancelled automatically if the payment fails.",
@@ -725,3 +724,79 @@ def test_initials_of_no_other_customer_pass(store, reply):
 def test_a_street_line_without_its_kind_of_street_is_hidden(store):
     checked = check(store, "She lives at 1820 Market, I think.")
     assert "1820" not in checked.text and checked.flags == ["output_address_redacted"], checked.text
+
+
+# --------------------------------------------------------------------------- 8. red team, fifth pass
+
+
+@pytest.mark.parametrize(
+    ("tool", "claim"),
+    [("process_refund", "Your refund is complete as per standard policy."),
+     ("process_refund", "I've put through your refund as standard."),
+     ("process_refund", "I've paid back your money automatically."),
+     ("process_refund", "Your refund of 950.00 USD has automatically gone through."),
+     ("process_refund", "You'll get your refund of $950.00 automatically."),
+     ("process_refund", "You will receive the refund by standard bank transfer."),
+     ("cancel_order", "It's now void per our standard policy."),
+     ("process_refund", "A full refund is on its way to your card now."),
+     ("process_refund", "Refunds of $950.00 are on the way to your card."),
+     ("process_refund", "Return anytime and rest assured your refund is complete."),
+     ("process_refund", "ORD-1002: the refund is usually processed today and it's complete now."),
+     ("escalate_to_human", "Our team will get back to you within one business day of receipt."),
+     ("create_return_label", "A return label is attached below."),
+     ("process_refund", "Sadly the answer is no. Your refund of 950.00 USD is complete."),
+     ("cancel_order", "Your pending order has been cancelled.")],
+)  # fmt: skip
+def test_policy_words_do_not_hide_a_claim(store, tool, claim):
+    checked = check(store, f"Thanks for waiting. {claim} Anything else?")
+    assert FALLBACK in checked.text and f"output_unconfirmed_claim:{tool}" in checked.flags, checked.text
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["I've refunded both of them.", "I've refunded it once more.", "I've refunded it a 2nd time.",
+     "I've refunded ORD-1014 and your other purchase too.", "I've refunded one thousand dollars to your card.",
+     "I've refunded US$950 to your card.", "I've refunded 950 bucks to your card.",
+     "I've refunded every cent you paid.", "I've refunded the whole amount you paid."],
+)  # fmt: skip
+def test_one_refund_of_ten_dollars_grounds_no_more(store, reply):
+    checked = check(store, reply, calls=[refunded()])
+    assert checked.flags == ["output_unconfirmed_claim:process_refund"], reply
+
+
+def test_a_street_name_cut_short_with_no_kind_of_street_is_no_address(store):
+    gibson = CustomerFactory(tenant=store["tenant"], name="Gail Gibson", email="gail@example.com", phone="")
+    OrderFactory(customer=gibson, number="ORD-4004", shipping_address={
+        "name": "Gail Gibson", "line1": "16 Gibson Ave", "city": "Austin", "region": "TX", "postal_code": "73301",
+        "country": "US"})  # fmt: skip
+    main = CustomerFactory(tenant=store["tenant"], name="Mo Mains", email="mo@example.com", phone="")
+    OrderFactory(customer=main, number="ORD-4005", shipping_address={
+        "name": "Mo Mains", "line1": "12 Main St", "city": "Austin", "region": "TX", "postal_code": "73301",
+        "country": "US"})  # fmt: skip
+    for reply in ["The RTX 4080 has 16 GB of memory.", "Installation takes about 12 min."]:
+        assert check(store, reply).text == reply
+    assert "16 Gibson" not in check(store, "She is at 16 Gibson, I think.").text
+
+
+def test_common_words_that_are_names_beside_a_city_are_kept(store):
+    for name in ("Tracy Best", "Ari Fast", "Robin Young"):
+        customer = CustomerFactory(tenant=store["tenant"], name=name, email="", phone="")
+        OrderFactory(customer=customer, shipping_address={**ALEX_ADDRESS, "name": name})
+    for reply in ["The best price for delivery to Brooklyn is $9.99.", "Shipping to Brooklyn is fast: 2 days.",
+                  "In Brooklyn a young team packs every order."]:  # fmt: skip
+        assert check(store, reply).text == reply
+    assert "Best" not in check(store, "I remember Tracy Best in Brooklyn.").text
+
+
+def test_a_price_after_order_is_no_order_number(store):
+    OrderFactory(customer=store["priya"], number="ORD-1500", shipping_address=priya_address())
+    reply = "Your order was 1500 dollars before the discount."
+    assert check(store, reply).text == reply
+
+
+@pytest.mark.parametrize(
+    "written", ["priya -at- example -dot- com", "priya _at_ example.com", "917'555'0110", "Shah P."]
+)
+def test_more_separators_and_name_forms_are_hidden(store, written):
+    checked = check(store, f"Her details: {written} for that.")
+    assert "priya" not in checked.text and "0110" not in checked.text and "Shah" not in checked.text, checked.text
