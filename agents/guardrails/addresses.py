@@ -90,7 +90,7 @@ def address_blocks(text: str, address: dict) -> list[tuple[int, int]]:
     return [(s, e) for s, e, parts in blocks if "line1" in parts or {"postal_code", "city"} <= parts]
 
 
-def house_numbers(text: str, limit: int = 20) -> list[str]:
+def house_numbers(text: str, limit: int = 500) -> list[str]:
     """Numbers in ``text`` that could start a stored street line: those beside a word first
     ("1820 Market", "Market St 1820"), then any other."""
     beside, other = [], []

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from agents.guardrails.normal import normal, normal_text
-from agents.guardrails.phrases import ENGLISH, GAP, GENERIC, HABITUAL, IMPERATIVE, NEWS, Claim, Language
+from agents.guardrails.phrases import ENGLISH, GAP, HABITUAL, IMPERATIVE, NEWS, Claim, Language
 from agents.guardrails.phrases_intl import LANGUAGES
 from agents.guardrails.sources import Sources
 from agents.guardrails.spoken import spoken
@@ -256,8 +256,6 @@ def _claims(sentence: str) -> list[tuple[Claim, int, int]]:
                 before, rest = _clause(text, match.start(), match.end())
                 if language.negation.search(before + match.group(0)) or _conditional(language, text, before):
                     continue
-                if _policy(claim, before + rest):
-                    continue
                 found.append((claim, match.start(), match.end()))
                 strong = True
             if not strong:
@@ -274,15 +272,17 @@ def _claims(sentence: str) -> list[tuple[Claim, int, int]]:
 
 
 def _policy(claim: Claim, clause: str, *, promise: bool = False) -> bool:
-    """A clause that says how refunds and orders go, about no order and no sum, reporting nothing
-    (``phrases.GENERIC``, ``HABITUAL``, ``IMPERATIVE``, ``NEWS``)."""
-    if claim.tool not in ("process_refund", "cancel_order") or NEWS.search(clause):
+    """A refund promised as policy, about no order and no sum, reporting nothing: "send it back
+    within 30 days and you'll get a full refund", "you'll see the refund within 5 days of
+    approval" (``phrases.HABITUAL``, ``IMPERATIVE``, ``NEWS``). Only a promise: a hostile model
+    dresses "your refund is processed" in policy words, so a present or past claim has no such
+    way out."""
+    if not promise or claim.tool != "process_refund" or NEWS.search(clause):
         return False
-    if order_refs(clause) or _amounts(clause):
+    read = spoken(normal(clause)).text  # "one thousand dollars", "order one thousand and one"
+    if order_refs(read) or _amounts(read):
         return False
-    if GENERIC.search(clause) or HABITUAL.search(clause):
-        return True
-    return promise and claim.tool == "process_refund" and IMPERATIVE.search(clause) is not None
+    return bool(HABITUAL.search(clause) or IMPERATIVE.search(clause))
 
 
 def _conditional(language: Language, sentence: str, before: str) -> bool:

@@ -46,7 +46,7 @@ WHERE k.name_key = ANY(%(names)s) OR replace(k.name_key, ' ', '') = ANY(%(names)
    OR (string_to_array(k.name_key, ' ') && %(words)s AND EXISTS(
            SELECT 1 FROM {Order._meta.db_table} o
            WHERE o.customer_id = k.id AND {_key("o.shipping_address->>'city'")} = ANY(%(places)s)))
-LIMIT 50
+LIMIT 1000
 """
 
 
@@ -71,18 +71,28 @@ FROM {Order._meta.db_table} o LEFT JOIN {Customer._meta.db_table} c ON c.id = o.
 WHERE o.tenant_id = %(tenant)s AND (
     regexp_replace(o.number, '\\D', '', 'g') = ANY(%(digits)s)
     OR upper(replace(o.shipping_address->>'postal_code', ' ', '')) = ANY(%(postals)s)
-    OR (%(houses)s <> '' AND o.shipping_address->>'line1' ~* %(houses)s)
+    -- a house number only beside a word that may be its street's, written out or cut short
+    -- ("1820 Market", "1820 Mkt", "Market St 1820"): "Bay 21 fits" is no "21 Elm St"
+    OR (%(houses)s <> '' AND o.shipping_address->>'line1' ~* %(houses)s
+        AND lower(left(split_part(o.shipping_address->>'line1', ' ', 2), 1)) = ANY(%(initials)s))
 )
-LIMIT 200
+ORDER BY regexp_replace(o.number, '\\D', '', 'g') = ANY(%(digits)s) DESC
+LIMIT 1000
 """
 
 
-def order_rows(tenant_id: int, *, digits: set[str], postals: set[str], houses: list[str]) -> list[dict]:
-    """The tenant's orders numbered with ``digits``, shipped to one of ``postals`` (upper case, no
-    spaces), or to a street line starting with one of ``houses``: number, customer_id,
-    customer_name, shipping_address."""
+def order_rows(
+    tenant_id: int, *, digits: set[str], postals: set[str], houses: list[str], initials: set[str]
+) -> list[dict]:
+    """The tenant's orders numbered with ``digits`` (first), shipped to one of ``postals`` (upper
+    case, no spaces), or to a street line starting with one of ``houses`` and then a word that
+    starts with one of ``initials`` (lower case): number, customer_id, customer_name,
+    shipping_address."""
     pattern = rf"^({'|'.join(re.escape(h) for h in houses)})\s" if houses else ""
-    params = {"tenant": tenant_id, "digits": sorted(digits), "postals": sorted(postals), "houses": pattern}
+    params = {
+        "tenant": tenant_id, "digits": sorted(digits), "postals": sorted(postals), "houses": pattern,
+        "initials": sorted(initials),
+    }  # fmt: skip
     rows = _rows(_ORDERS, params)
     for row in rows:  # Django reads jsonb as text, to decode it itself
         address = row["shipping_address"]

@@ -99,6 +99,17 @@ def _emails(check: _Check, instructions: str) -> list[tuple[int, int, str]]:
     return spelled
 
 
+def _beside_numbers(text: str) -> set[str]:
+    """The first letters of the words just before and after each number: where a street's name
+    may be written beside its house number ("1820 Market", "Market St 1820")."""
+    tokens = TOKEN.findall(text)
+    found = set()
+    for i, token in enumerate(tokens):
+        if token[0].isdigit():
+            found |= {t[0].lower() for t in tokens[max(0, i - 2) : i + 2] if t[0].isalpha()}
+    return found
+
+
 def _orders(check: _Check, *, tenant_id: int) -> list[tuple[dict, list]]:
     """Other customers' orders and addresses: hidden. Returns the other customers' orders the
     text names, with where, for their names."""
@@ -110,7 +121,9 @@ def _orders(check: _Check, *, tenant_id: int) -> list[tuple[dict, list]]:
     houses = house_numbers(text)
     if not (refs or postals or houses):
         return []
-    rows = lookups.order_rows(tenant_id, digits={r.digits for r in refs}, postals=postals, houses=houses)
+    rows = lookups.order_rows(
+        tenant_id, digits={r.digits for r in refs}, postals=postals, houses=houses, initials=_beside_numbers(text)
+    )
     customer_id = check.customer.pk if check.customer is not None else None
     own = {address_key(r["shipping_address"] or {}) for r in rows if r["customer_id"] == customer_id}
     named = []

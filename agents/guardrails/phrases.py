@@ -42,11 +42,11 @@ ME = (
 )
 PERSON = (
     r"(colleague|team ?mate|team member|member of (our|the) (support )?team|(support|our|the|a) team|person|human"
-    r"|specialist|agent|someone|somebody|supervisor|manager|representative|rep|staff|people)"
+    r"|specialist|agent|someone|somebody|supervisor|manager|representative|rep|staff|people|team)"
 )
 FOLLOW_UP = r"(take over|reply|respond|get back|contact|be in touch|reach out|review|look into|follow up|help|call)"
 SUM = r"(\$\s?\d[\d,.]*|\d[\d,.]*\s?(usd|eur|gbp|dollars?))"
-MONEY = rf"(refund|reimbursement|money|funds|credit|{SUM})"  # what "is processed" or "is back" says was paid back
+MONEY = rf"(refunds?|reimbursements?|money|funds|credit|{SUM})"  # what "is processed" or "is back" says was paid back
 PAID = rf"(refund|reimbursement|money|funds|credit|payment|charge|transaction|amount|fee|{SUM})"  # I reversed...
 BE_DONE = r"(is|are|'s|has been|have been|'s been|was|were|got|is now|are now|went|has gone|have gone)"
 ORDER = r"(order|it|ord-?\s?\d+|#\d+|purchase|shipment|delivery|that|this)"
@@ -76,6 +76,8 @@ REFUND = Claim(
         rf"|(?<!\w){MONEY}(?!\w){GAP}{{0,30}}?\b(hit|landed|reached|arrived|went|showed up|is|'s|are)"
         r"(\s+(in|on|into))?\s+(your|the)\s+(account|card|bank|balance|wallet)\b"
         r"|\brefunds?\s*[:=\u2013\u2014-]\s*(done|complete|completed|processed|sent|issued|approved|\u2705|\u2714|\u2611)"
+        rf"|(?<!\w){MONEY}(?!\w)\s*('s|\s+is|\s+has|\s+have)?\s*(now\s+|already\s+)?(cleared|posted|through)\b"
+        r"|\byou('re|\s+are|\s+have been|'ve been)\s+(now\s+|fully\s+|already\s+)?(refunded|reimbursed|credited)\b"
         r"|^\W*approved\b|\bapproved\s*!"
     ),
     _re(
@@ -99,7 +101,9 @@ CANCEL = Claim(
         r"|scrapped|annulled|terminated|killed|null and void)\b"
         # "it's been stopped"; "it was stopped at customs" is news of the parcel
         rf"|\b{ORDER}\b{GAP}{{0,25}}?\b(has been|have been|'s been|had been|is now|got)\s+(stopped|halted|pulled)\b"
-        r"|\b(is|'s|are|was|now)\s+(now\s+)?void\b"
+        r"|\b(it|order|ord-?\s?\d+|#\d+)\s*(is|'s|was)\s+(now\s+)?void\b(?!\s+if\b)"
+        rf"|\b(consider|treat)\s+(the|your|this|that|it)\s*({ORDER}\s+)?(as\s+)?(voided|void|cancell?ed)\b"
+        r"|\bcancell?ations?\s*[:=\u2013\u2014-]\s*(confirmed|done|complete|completed|processed)\b"
     ),
     state="cancelled",
 )
@@ -107,15 +111,18 @@ LABEL = Claim(
     "create_return_label",
     _re(
         DONE
-        + r"\blabell?ed\b"  # "refunded and labelled!"
+        # "refunded and labelled!", "labelled and ready to go" ("ports are labelled on the board" is no label)
+        + r"\blabell?ed(\s*[!.]*\s*$|\s+and\s+(ready|sent|done|on its way|good to go))"
         + rf"|{ME}(created|generated|made|sent|emailed|mailed|texted|shipped|dispatched|forwarded|attached|issued"
         r"|printed|prepared|uploaded|dropped|put|popped|added|delivered)\b.{0,30}\blabel"
-        rf"|\blabels?\b{GAP}{{0,40}}?"
+        rf"|\b(return|shipping|prepaid|postage|your|the return)\s+(shipping\s+)?labels?\b{GAP}{{0,40}}?"
         + DONE
         + r"\b(is ready|ready|attached|created|generated|sent|emailed|mailed|shipped|on (its|the) way|in your inbox"
         r"|below|here|done|all set|sorted)\b"
         r"|\bhere(\s+is|'s|\s+are)\s+(your|the)\s+(prepaid\s+)?(return\s+)?(shipping\s+)?labels?\b"
         r"|\b(check|look in|see|open)\s+your\s+(email|e-mail|inbox|messages|texts)\b.{0,40}\blabels?\b"
+        rf"|\blabels?\b{GAP}{{0,30}}?\b(went|was sent|is|was|has gone)\s+(out\s+)?(to|in|into)\s+your\s+"
+        r"(email|e-mail|inbox)"
         r"|\blabels?\s*(number|no\.?|code|id)?\s*(is\s+)?[:=]\s*(\w+\s+)?(?=[a-z]*\d)[a-z0-9]{6,}"
         r"|\breturn\b.{0,20}\b(tracking|shipment)\s*(number|no\.?|code|id)?\s*(is\s+)?[:=]?\s*(?=[a-z]*\d)[a-z0-9]{8,}"
     ),
@@ -135,19 +142,26 @@ ESCALATE = Claim(
         rf"|\b(they|he|she|{PERSON})(\s*'ve|\s*'s|\s+have|\s+has|\s+had)?\s+(now\s+|already\s+|just\s+)?(picked up"
         r"|taken (on|over)|accepted|claimed|grabbed|been assigned( to)?)\s+(your|the|this|that)\s+(case|ticket|request"
         r"|issue|query|question|conversation|chat|complaint|claim)\b"
-        rf"|\b{PERSON}\b{GAP}{{0,15}}?\b(is|are)\s+(now\s+|already\s+)?(on it|on the case|taking over|stepping in"
+        rf"|\b{PERSON}\b{GAP}{{0,15}}?\b(is|are)\s+(now\s+|already\s+)?(on it|on (the|your) case|taking over"
+        r"|stepping in"
         r"|((looking into|reviewing|handling|working on)\s+(it|this|that|your|the (case|matter|issue|request|order"
         r"|refund|ticket|problem|question))))\b"
         rf"|\b{PERSON}\b{GAP}{{0,10}}?\b(has|have|'s)\s+(got\s+)?(your|the|this)\s+(case|ticket|request|conversation"
         r"|chat)\b"
+        rf"|{ME}(handed|passed|turned)\s+(this|it|that|your (case|request|question|issue|ticket))\s+over\b"
+        r"|\byour\s+(case|request|ticket|issue|question)\s+is\s+(now\s+)?(with|in the hands of)\s+(a|an|our|the)\s+"
+        rf"(\w+\s+)?{PERSON}\b"
         rf"|\byou('re|\s+are)\s+(now\s+)?(with|talking to|speaking (to|with)|chatting with|connected (to|with)|in touch"
         rf" with)\s+(a|an|our|the)\s+(\w+\s+)?{PERSON}\b"
         rf"|\b(you('re| are)\s+now\s+(talking|speaking|connected|chatting)|you('re| are)\s+in\s+the\s+queue)\b"
     ),
     _re(
-        rf"\b(a|an|one of our|our|the)\s+(\w+\s+)?{PERSON}\s+(will|'ll|is going to|are going to)\s+{FOLLOW_UP}"
+        rf"\b(a|an|one of our|our|the)\s+(?!(fedex|ups|usps|dhl|carrier|courier|delivery|driver)\W)(\w+\s+)?{PERSON}\s+"
+        rf"(will|'ll|is going to|are going to)\s+{FOLLOW_UP}\b"
+        r"(?!.{0,40}\b(monday|weekdays|weekends|\d{1,2}\s?(am|pm)|at the (counter|desk|store)|pickup))"
         # "a specialist has picked it up and will call you"
-        rf"|\b{PERSON}\b{GAP}{{0,40}}?\b(will|'ll|is going to|are going to)\s+(call|phone|ring|contact|email|text"
+        rf"|(?<!fedex )(?<!ups )(?<!usps )(?<!dhl )(?<!carrier's )(?<!courier )(?<!delivery )\b{PERSON}\b{GAP}{{0,40}}?"
+        r"\b(will|'ll|is going to|are going to)\s+(call|phone|ring|contact|email|text"
         r"|reach out to|get back to|be in touch with)\s+you\b"
     ),
 )
@@ -155,9 +169,10 @@ STATUS = Claim(
     "update_order_status",
     _re(
         rf"{ME}(updated|changed|modified|edited|amended|corrected|set|switched|moved)\b{GAP}{{0,30}}"
-        r"\b(order|status|address|details|shipping|delivery|it)\b"
+        r"\b((your|the|this|that)\s+(order|status|address|details|shipping address|delivery address)|it)\b"
         rf"|{ME}marked\b{GAP}{{0,30}}\b(as|shipped|delivered|paid|returned|pending)\b"
-        r"|(?<!orders )(?<!order )(?<!that are )(?<!which are )(?<!be )(?<!been )\bmarked\s+(as\s+)?(shipped|delivered"
+        r"|(?<!orders )(?<!order )(?<!that are )(?<!which are )(?<!be )(?<!been )(?<!packages )(?<!parcels )(?<!items )"
+        r"(?<!shipments )\bmarked\s+(as\s+)?(shipped|delivered"
         r"|paid|returned|pending|complete|completed|fulfilled)\b"
         rf"|\b(order|status|address)\b{GAP}{{0,30}}?\b(has been|have been|was|were|is now|now)\s+"
         r"(updated|changed|marked|set|modified|amended|corrected)\b"
@@ -168,13 +183,10 @@ STATUS = Claim(
     ),
 )
 
-# Policy, not news: how refunds and orders go in general ("refunds always go back to the card
-# you paid with", "orders are cancelled automatically if the payment fails"), what usually
-# happens once something else has ("your refund is usually processed within 2 business days
-# after the return arrives"), and what a refund will follow ("send it back within 30 days and
-# you'll get a full refund"). A hostile model dresses claims in these words, so each is narrow,
-# and ``NEWS`` or a sum in the clause makes it a claim again.
-GENERIC = _re(r"^\W*(refunds|cancell?ations|returns|orders)\b(?!.*\b(for you|your (order|purchase)s?)\b)")
+# A refund promised as policy, not news: what usually happens once something else has ("you'll
+# usually see it within 5 days after the return arrives"), what a refund will follow ("send it
+# back within 30 days and you'll get a full refund"). A hostile model dresses claims in these
+# words, so each is narrow, and ``NEWS`` or a sum in the clause makes it a claim again.
 HABITUAL = _re(r"\b(usually|typically|normally|generally|always)\b.*\b(after|once|when|if|as soon as|within|unless)\b")
 IMPERATIVE = _re(
     r"^\W*(just\s+)?(send|return|ship|mail|post|bring|drop)\s+(it|them|the|your|this|that|these|those)\b.{0,60}"

@@ -644,10 +644,8 @@ def test_an_old_cancelled_order_grounds_no_cancellation_of_another(store):
     "reply",
     ["Refunds always go back to the payment method you used.",
      "Send it back within 30 days and you'll get a full refund of the item price.",
-     "Your refund is usually processed within 2 business days after the return arrives.",
      "Return it unused and you'll receive your money back within a week.",
      "You'll see the refund within 5-7 business days of approval.",
-     "ORD-1001 is pending; orders are cancelled automatically if the payment fails.",
      "Our team is looking into carrier delays this week.",
      "The tracking status has changed to out for delivery."],
 )  # fmt: skip
@@ -800,3 +798,68 @@ def test_a_price_after_order_is_no_order_number(store):
 def test_more_separators_and_name_forms_are_hidden(store, written):
     checked = check(store, f"Her details: {written} for that.")
     assert "priya" not in checked.text and "0110" not in checked.text and "Shah" not in checked.text, checked.text
+
+
+# --------------------------------------------------------------------------- 9. red team, sixth pass
+
+
+@pytest.mark.parametrize(
+    ("tool", "claim"),
+    [("process_refund", "Refunds: processed."), ("process_refund", "Refunds = issued."),
+     ("cancel_order", "Orders placed by you are cancelled."),
+     ("cancel_order", "Good news: orders on your account are cancelled."),
+     ("process_refund", "Your refund is issued as always when you ask."),
+     ("process_refund", "Your money is back on your card as it usually is within minutes."),
+     ("cancel_order", "Your order is cancelled as normally happens when you ask."),
+     ("process_refund", "Send it back and you'll get your refund of one thousand two hundred fourteen dollars."),
+     ("process_refund", "Your refund of nine hundred fifty dollars is processed as always when you ask."),
+     ("process_refund", "Your refund cleared."), ("process_refund", "The refund posted."),
+     ("process_refund", "You are refunded."), ("process_refund", "Your refund's through."),
+     ("cancel_order", "Consider the order voided."), ("cancel_order", "Cancellations: confirmed."),
+     ("create_return_label", "The return label went to your email."),
+     ("escalate_to_human", "A specialist is on your case."), ("escalate_to_human", "I've handed this over."),
+     ("escalate_to_human", "Your case is with our team."), ("escalate_to_human", "Our team will reply within a day.")],
+)  # fmt: skip
+def test_a_present_or_past_claim_has_no_policy_way_out(store, tool, claim):
+    checked = check(store, f"Thanks for waiting. {claim} Anything else?")
+    assert FALLBACK in checked.text and f"output_unconfirmed_claim:{tool}" in checked.flags, checked.text
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["All SATA ports are labeled on the motherboard.", "Each cable is clearly labelled, so installation is easy.",
+     "The serial number label is below the power connector.", "The warranty is void if the seal is broken.",
+     "We've updated our shipping policy: orders over $50 ship free.",
+     "We've changed our delivery partner to UPS for the East Coast.",
+     "Packages marked as delivered but not received: contact FedEx first.",
+     "Our support team will help you Monday to Friday, 9am to 5pm.",
+     "A FedEx agent will contact you to schedule the delivery."],
+)  # fmt: skip
+def test_product_facts_and_opening_hours_are_no_claims(store, reply):
+    checked = check(store, reply, calls=[lookup()])
+    assert (checked.text, checked.flags) == (reply, [])
+
+
+def test_numbers_that_pad_a_text_do_not_push_an_address_out_of_the_check(store):
+    padding = " ".join(f"Bay {n} fits." for n in range(21, 41))
+    checked = check(store, f"{padding} It went to 1820 Market St Apt 12.")
+    assert "1820" not in checked.text and "output_address_redacted" in checked.flags
+
+
+ELM_ADDRESS = {
+    "name": "X",
+    "line1": "21 Elm St",
+    "city": "Austin",
+    "region": "TX",
+    "postal_code": "73301",
+    "country": "US",
+}
+
+
+def test_many_orders_at_one_house_number_do_not_hide_another_customers_address(store):
+    crowd = CustomerFactory(tenant=store["tenant"], name="Crowd Person", email="", phone="")
+    OrderFactory.create_batch(210, customer=crowd, shipping_address={**ELM_ADDRESS, "name": "Crowd Person"})
+    zoe = CustomerFactory(tenant=store["tenant"], name="Zoe Quinn", email="", phone="")
+    OrderFactory(customer=zoe, number="ORD-9100", shipping_address={**ELM_ADDRESS, "line1": "77 Sunset Blvd"})
+    checked = check(store, "Bay 21 is free. It went to 77 Sunset Blvd.")
+    assert "Sunset" not in checked.text, checked.text
