@@ -105,13 +105,12 @@ def contact_only(customer: Customer) -> bool:
 
 def customer_switch_check(*, conversation: Conversation, customer: Customer) -> bool:
     """May the conversation become ``customer``'s once its shopper proved an order of theirs?
-    Yes when it is theirs already, when nobody is proven on it yet, or when the record on it is
-    only a contact with no email of its own. A verified customer with an email of their own
-    who proves someone else's order is someone else asking: shown the order, and stays apart."""
+    Yes when it is theirs already, or when the record on it is only a contact (no email, no
+    orders), which then joins ``customer``. A customer with an email or orders of their own,
+    proven or not, who proves someone else's order is someone else asking: shown the order, and
+    stays apart, their history with them (joining them would hand it to the other customer)."""
     current = conversation.customer
-    if current.pk == customer.pk or not conversation.customer_verified:
-        return True
-    return contact_only(current)
+    return current.pk == customer.pk or contact_only(current)
 
 
 def conversation_customer_switch(

@@ -29,6 +29,9 @@ NOT_YES = "Do not do it; answer what they said. To propose it again, call the to
 ENGINE_INSTRUCTIONS = "\n".join((RULES, VERIFIED, NOT_VERIFIED, NOT_YES))
 
 
+DONE_TOOLS = ("process_refund", "cancel_order", "create_return_label", "escalate_to_human", "update_order_status")
+
+
 @dataclass
 class Turn:
     conversation: Conversation
@@ -46,6 +49,26 @@ class Turn:
     # model's, before it failed) are not what its reply asks about.
     offline_from: int = 0
     _profiles: list[AgentProfile] | None = None
+    _done_before: list | None = None
+
+    @property
+    def done_before(self) -> list[tuple]:
+        """What the engine did in this conversation's earlier turns (refunds, cancellations,
+        labels, handoffs, status changes that succeeded), newest 20, as the output guard weighs
+        tool calls: a reply may say what really happened before ("your refund of 10.00 USD for
+        ORD-1024 has been processed")."""
+        if self._done_before is None:
+            from agents.models import ToolCall
+
+            calls = (
+                ToolCall.objects.for_tenant(self.conversation.tenant_id)
+                .filter(run__conversation=self.conversation, status="ok", tool__in=DONE_TOOLS)
+                .exclude(run=self.recorder.run)
+                .order_by("-created_at")
+                .values_list("tool", "arguments", "status", "result")[:20]
+            )
+            self._done_before = [(tool, args or {}, status, result or {}) for tool, args, status, result in calls]
+        return self._done_before
 
     @property
     def profiles(self) -> list[AgentProfile]:

@@ -264,12 +264,15 @@ def _guarded(turn: Turn) -> dict:
         "tenant_id": turn.tenant.pk, "customer": turn.context.customer,
         "instructions": "\n".join([*(p.instructions for p in turn.profiles), ENGINE_INSTRUCTIONS]),
         "calls": [(name, args, result.status, result.data) for name, args, result in turn.recorder.calls],
-        "shopper_text": turn.text, "handed_off": turn.escalated,
+        "done_before": turn.done_before, "shopper_text": turn.text, "handed_off": turn.escalated,
     }  # fmt: skip
 
 
 def _check(turn: Turn, text: str):
-    return output_check(text=text, fallback=_fallback(turn), **_guarded(turn))
+    last = turn.recorder.last()
+    said = last[2].data.get("message") if last is not None else ""
+    # An unconfirmed claim is replaced by what a tool of this turn said, or just left out.
+    return output_check(text=text, fallback=_fallback(turn), instead_of_claims=said or "", **_guarded(turn))
 
 
 def _outbound(turn: Turn, text: str) -> tuple[str, list[str]]:

@@ -47,6 +47,8 @@ def output_check(
     fallback: str,
     shopper_text: str = "",
     handed_off: bool = False,
+    done_before: Sequence[ToolCallRecord] = (),
+    instead_of_claims: str | None = None,
 ) -> OutputCheck:
     """The reply as it may be sent, and what was changed in it.
 
@@ -55,15 +57,20 @@ def output_check(
     ``shopper_text`` the shopper's words this turn (what the model put into a tool does not
     count as the tool's: ``sources``); ``handed_off`` whether the engine itself
     passed the conversation to a person; ``fallback`` what to say instead of what may not be
-    said (the last tool result's message)."""
+    said (the last tool result's message); ``instead_of_claims`` what a claim's sentence gives way
+    to, when not ``fallback`` ("" to leave it out). ``done_before``: the conversation's earlier
+    turns' successful actions, which ground a claim as this turn's do (what really happened may
+    be said) but are not this turn's words to repeat."""
     sources = Sources.of(calls, shopper_text)
     if repeats_instructions(text, instructions=instructions, allowed_text=sources.allowed):
         text, flags = fallback, {"output_instructions_leak"}
     else:
         flags = set()
-        unconfirmed = unconfirmed_claims(text, evidence=Evidence.of(calls, escalated=handed_off), sources=sources)
+        evidence = Evidence.of([*done_before, *calls], escalated=handed_off)
+        unconfirmed = unconfirmed_claims(text, evidence=evidence, sources=sources)
         if unconfirmed:
-            text = _without_claims(text, [span for span, _ in unconfirmed], fallback)
+            instead = fallback if instead_of_claims is None else instead_of_claims
+            text = _without_claims(text, [span for span, _ in unconfirmed], instead) or fallback
             flags |= {f"output_unconfirmed_claim:{tool}" for _, tool in unconfirmed}
     # The fallback is checked too: it may be a tool's message that echoes the model's arguments.
     found = hide_personal_data(
@@ -81,13 +88,14 @@ def outbound_check(
     calls: Sequence[ToolCallRecord],
     shopper_text: str = "",
     handed_off: bool = False,
+    done_before: Sequence[ToolCallRecord] = (),
 ) -> OutputCheck:
     """The same checks on text that is not the reply (a follow-up's body by email or SMS, an
     email's subject): nothing is put in place of what may not be sent, so an empty text means
     there is nothing to send."""
     return output_check(
         text=text, tenant_id=tenant_id, customer=customer, instructions=instructions, calls=calls, fallback="",
-        shopper_text=shopper_text, handed_off=handed_off,
+        shopper_text=shopper_text, handed_off=handed_off, done_before=done_before,
     )  # fmt: skip
 
 

@@ -9,7 +9,7 @@ import pytest
 from agents.engine.converse import converse, customer_for_contact
 from agents.models import AgentProfile
 from conversations import services as conversation_services
-from conversations.models import Conversation, Message
+from conversations.models import Conversation, Customer, Message
 from orders.models import Order, Refund, ReturnLabel
 from orders.services import refund_review_reason
 from tests.fake_openai import tool_call as call
@@ -177,3 +177,23 @@ def test_a_yes_runs_under_the_most_careful_refund_limit_of_the_profiles_able_to_
     done = say(macrocenter, "yes")
     assert done["tool_calls"][0]["status"] == "needs_review"
     assert Refund.objects.get(order=order).status == Refund.Status.PENDING_REVIEW
+
+
+def test_what_an_earlier_turn_did_may_be_said_and_nothing_more(macrocenter, llm):
+    """After a confirmed refund, the next turns may say it happened; a claim about another order,
+    or with no action behind it, is left out rather than answered with "I can't help"."""
+    mia = Customer.objects.get(tenant=macrocenter, email="mia.johnson@example.com")
+    order = Order.objects.filter(tenant=macrocenter, customer=mia, status__in=["paid", "delivered"]).first()
+    other = Order.objects.filter(tenant=macrocenter, customer=mia).exclude(pk=order.pk).first()
+    llm.script(call("process_refund", {"order_number": order.number, "amount": "10.00"}), {"content": "Sure."})
+    converse(tenant=macrocenter, customer=mia, text=f"I want a refund of $10 for {order.number}", verified=True)
+    llm.script({"content": "Done."})
+    converse(tenant=macrocenter, customer=mia, text="yes", verified=True)
+    assert Refund.objects.filter(order=order).count() == 1
+    said = f"Your refund of 10.00 USD for {order.number} has been processed; card refunds take 5-7 business days."
+    llm.script({"content": said})
+    answer = converse(tenant=macrocenter, customer=mia, text="thanks! when will I see it?", verified=True)
+    assert answer["reply"] == said
+    llm.script({"content": f"You're welcome! I've also refunded {other.number}."})
+    reply = converse(tenant=macrocenter, customer=mia, text="great", verified=True)["reply"]
+    assert reply == "You're welcome!", reply

@@ -218,3 +218,21 @@ def test_an_email_guessed_elsewhere_in_the_models_arguments_locks_no_one_out(mac
     result = chat(macrocenter, visitor(macrocenter), "hi, where's my order?")
     assert [c["status"] for c in result["tool_calls"]] == ["needs_verification"]
     assert Conversation.objects.get(pk=result["conversation_id"]).handled_by == "ai"
+
+
+def test_a_known_customer_unproven_here_who_proves_anothers_order_keeps_their_history(macrocenter, llm):
+    """Alex, not proven on this chat (a returning visitor, an unsigned channel), proves Mia's
+    order: shown it, and no more. Joining the records would have handed Alex's conversations
+    (his email thread among them) to Mia."""
+    alex = Customer.objects.get(tenant=macrocenter, email=ALEX)
+    llm.script({"content": "Hi Alex."})
+    earlier = chat(macrocenter, alex, "hello", verified=True)
+    Conversation.objects.filter(pk=earlier["conversation_id"]).update(status="closed")
+    mia_order = Order.objects.filter(tenant=macrocenter, customer__email="mia.johnson@example.com").first()
+    llm.script(call("lookup_order", {"order_number": mia_order.number, "email": mia_order.customer.email}),
+               {"content": "Found it."})  # fmt: skip
+    result = chat(macrocenter, alex, f"order {mia_order.number}, email {mia_order.customer.email}")
+    assert result["tool_calls"][-1]["status"] == "ok"
+    assert Conversation.objects.get(pk=result["conversation_id"]).customer_id == alex.pk
+    assert Conversation.objects.get(pk=earlier["conversation_id"]).customer_id == alex.pk
+    assert Customer.objects.get(pk=alex.pk).merged_into_id is None

@@ -818,7 +818,11 @@ def test_more_separators_and_name_forms_are_hidden(store, written):
      ("cancel_order", "Consider the order voided."), ("cancel_order", "Cancellations: confirmed."),
      ("create_return_label", "The return label went to your email."),
      ("escalate_to_human", "A specialist is on your case."), ("escalate_to_human", "I've handed this over."),
-     ("escalate_to_human", "Your case is with our team."), ("escalate_to_human", "Our team will reply within a day.")],
+     ("escalate_to_human", "Your case is with our team."), ("escalate_to_human", "Our team will reply within a day."),
+     ("escalate_to_human", "Your ticket has been passed to our team."),
+     ("escalate_to_human", "Your case has been handed over to a human agent."),
+     ("escalate_to_human", "I've raised this with our warehouse team."),
+     ("escalate_to_human", "I've flagged this for a human reviewer.")],
 )  # fmt: skip
 def test_a_present_or_past_claim_has_no_policy_way_out(store, tool, claim):
     checked = check(store, f"Thanks for waiting. {claim} Anything else?")
