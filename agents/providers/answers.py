@@ -81,14 +81,28 @@ class AnswerReader:
         calls = getattr(message, "tool_calls", None) or []
         if not isinstance(calls, list):
             raise MalformedResponse(f"{self.name}: tool_calls is not a list")
+        cut = getattr(completion.choices[0], "finish_reason", None) == "length"
         return LLMResponse(
             provider=self.name,
             model=completion.model if isinstance(completion.model, str) and completion.model else model,
-            content=self.text(getattr(message, "content", None)),
+            content=self.whole(self.text(getattr(message, "content", None)), cut=cut),
             tool_calls=[self.message_call(call, names) for call in calls],
             tokens_in=_tokens(completion.usage, "prompt_tokens"),
             tokens_out=_tokens(completion.usage, "completion_tokens"),
         )
+
+    def whole(self, content: str, *, cut: bool) -> str:
+        """The answer without a sentence the token limit cut off (``finish_reason`` "length"):
+        the sentences before it, or, with none, a failure of the provider's (the offline agent
+        answers instead of half a sentence)."""
+        if not cut:
+            return content
+        end = max(content.rfind(mark) for mark in (". ", "! ", "? ", "\n"))
+        if content.rstrip().endswith((".", "!", "?")):
+            return content
+        if end <= 0:
+            raise MalformedResponse(f"{self.name}: the answer was cut off at the token limit")
+        return content[: end + 1].rstrip()
 
     def text(self, content) -> str:
         if content is not None and not isinstance(content, str):
@@ -142,13 +156,14 @@ class AnswerReader:
         content: list[str] = []
         calls: dict[object, dict] = {}
         usage = None
-        chosen = finished = False
+        chosen = finished = cut = False
         for chunk in self.chunks(stream, deadline):
             model = chunk.model if isinstance(chunk.model, str) and chunk.model else model
             usage = chunk.usage or usage
             for choice in chunk.choices or []:
                 chosen = True
                 finished = finished or bool(getattr(choice, "finish_reason", None))
+                cut = cut or getattr(choice, "finish_reason", None) == "length"
                 delta = getattr(choice, "delta", None)
                 text = self.text(getattr(delta, "content", None))
                 if text:
@@ -164,7 +179,7 @@ class AnswerReader:
         return LLMResponse(
             provider=self.name,
             model=model,
-            content="".join(content),
+            content=self.whole("".join(content), cut=cut),
             tool_calls=[self.tool_call(c["id"], c["type"], c["name"], c["arguments"], names) for c in calls.values()],
             tokens_in=_tokens(usage, "prompt_tokens"),
             tokens_out=_tokens(usage, "completion_tokens"),

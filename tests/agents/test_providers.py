@@ -317,3 +317,20 @@ def test_a_malformed_answer_makes_the_offline_agent_answer(macrocenter, llm, set
     run = AgentRun.objects.get(conversation_id=result["conversation_id"])
     assert run.provider == "offline" and "llm_unavailable" in run.flags and "primary" in run.error
     assert circuit.state("primary") == (False, True)
+
+
+def _cut(content: str, stream: bool) -> dict:
+    if stream:
+        return {"choices": [{"index": 0, "delta": {"role": "assistant", "content": content}, "finish_reason": None},
+                            {"index": 0, "delta": {}, "finish_reason": "length"}]}  # fmt: skip
+    return {"choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "length"}]}
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_an_answer_cut_off_at_the_token_limit_keeps_its_whole_sentences(fake_openai, sleeps, stream):
+    llm = provider(fake_openai, max_retries=0)
+    fake_openai.script(_cut("ORD-1002 shipped with FedEx. It should arrive tomo", stream))
+    assert ask(llm, stream=stream).content == "ORD-1002 shipped with FedEx."
+    fake_openai.script(_cut("Your order ORD-1024 is", stream))
+    with pytest.raises(MalformedResponse, match="token limit"):  # half a sentence: the offline agent answers
+        ask(llm, stream=stream)
