@@ -269,10 +269,8 @@ def _guarded(turn: Turn) -> dict:
 
 
 def _check(turn: Turn, text: str):
-    last = turn.recorder.last()
-    said = last[2].data.get("message") if last is not None else ""
     # An unconfirmed claim is replaced by what a tool of this turn said, or just left out.
-    return output_check(text=text, fallback=_fallback(turn), instead_of_claims=said or "", **_guarded(turn))
+    return output_check(text=text, fallback=_fallback(turn), instead_of_claims=_tool_said(turn), **_guarded(turn))
 
 
 def _outbound(turn: Turn, text: str) -> tuple[str, list[str]]:
@@ -364,9 +362,14 @@ def _pending(turn: Turn) -> dict | None:
     return offered
 
 
+def _tool_said(turn: Turn) -> str:
+    """The last tool result's message this turn, verbatim ("" when no tool said anything)."""
+    last = turn.recorder.last()
+    return (last[2].data.get("message") or "") if last is not None else ""
+
+
 def _fallback(turn: Turn) -> str:
     """What to say when the composed reply cannot be sent: the last tool result, verbatim."""
-    last = turn.recorder.last()
-    if last is not None and last[2].data.get("message"):
-        return last[2].data["message"]
-    return "Sorry, I can't help with that here. Is there anything else about your orders or our products?"
+    return _tool_said(turn) or (
+        "Sorry, I can't help with that here. Is there anything else about your orders or our products?"
+    )
