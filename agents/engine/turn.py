@@ -264,7 +264,7 @@ def _guarded(turn: Turn) -> dict:
         "tenant_id": turn.tenant.pk, "customer": turn.context.customer,
         "instructions": "\n".join([*(p.instructions for p in turn.profiles), ENGINE_INSTRUCTIONS]),
         "calls": [(name, args, result.status, result.data) for name, args, result in turn.recorder.calls],
-        "done_before": turn.done_before, "shopper_text": turn.text, "handed_off": turn.escalated,
+        "done_before": lambda: turn.done_before, "shopper_text": turn.text, "handed_off": turn.escalated,
     }  # fmt: skip
 
 

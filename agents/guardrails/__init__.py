@@ -14,7 +14,7 @@ name): the model is untrusted, so every outbound word passes three checks:
 """
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,7 +47,7 @@ def output_check(
     fallback: str,
     shopper_text: str = "",
     handed_off: bool = False,
-    done_before: Sequence[ToolCallRecord] = (),
+    done_before: Callable[[], Sequence[ToolCallRecord]] | None = None,
     instead_of_claims: str | None = None,
 ) -> OutputCheck:
     """The reply as it may be sent, and what was changed in it.
@@ -58,15 +58,19 @@ def output_check(
     count as the tool's: ``sources``); ``handed_off`` whether the engine itself
     passed the conversation to a person; ``fallback`` what to say instead of what may not be
     said (the last tool result's message); ``instead_of_claims`` what a claim's sentence gives way
-    to, when not ``fallback`` ("" to leave it out). ``done_before``: the conversation's earlier
-    turns' successful actions, which ground a claim as this turn's do (what really happened may
-    be said) but are not this turn's words to repeat."""
+    to, when not ``fallback`` ("" to leave it out). ``done_before`` gives the conversation's
+    earlier turns' successful actions (asked only when the text claims an action): they ground a
+    claim as this turn's do (what really happened may be said) but are not this turn's words to
+    repeat."""
     sources = Sources.of(calls, shopper_text)
     if repeats_instructions(text, instructions=instructions, allowed_text=sources.allowed):
         text, flags = fallback, {"output_instructions_leak"}
     else:
         flags = set()
-        evidence = Evidence.of([*done_before, *calls], escalated=handed_off)
+
+        def evidence() -> Evidence:
+            return Evidence.of([*(done_before() if done_before else ()), *calls], escalated=handed_off)
+
         unconfirmed = unconfirmed_claims(text, evidence=evidence, sources=sources)
         if unconfirmed:
             instead = fallback if instead_of_claims is None else instead_of_claims
@@ -88,7 +92,7 @@ def outbound_check(
     calls: Sequence[ToolCallRecord],
     shopper_text: str = "",
     handed_off: bool = False,
-    done_before: Sequence[ToolCallRecord] = (),
+    done_before: Callable[[], Sequence[ToolCallRecord]] | None = None,
 ) -> OutputCheck:
     """The same checks on text that is not the reply (a follow-up's body by email or SMS, an
     email's subject): nothing is put in place of what may not be sent, so an empty text means

@@ -14,6 +14,7 @@ refund is done", "after all that I've cancelled it") and questions that are no o
 believe it, your refund went through?") do not hide a claim."""
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -333,14 +334,20 @@ def _about(sentence: str, start: int, end: int, prefixes: set[str]) -> About:
     return About(tuple(chosen), others, several)
 
 
-def unconfirmed_claims(text: str, *, evidence: Evidence, sources: Sources) -> list[tuple[tuple[int, int], str]]:
-    """Each sentence claiming an action nothing this turn confirms, with the tool that would have."""
-    prefixes = evidence.prefixes | {r.prefix for r in order_refs(sources.tools) if r.canonical}
-    found = []
+def unconfirmed_claims(
+    text: str, *, evidence: Callable[[], Evidence], sources: Sources
+) -> list[tuple[tuple[int, int], str]]:
+    """Each sentence claiming an action nothing this turn confirms, with the tool that would have.
+    ``evidence`` is asked for only once a sentence claims something: most replies claim nothing,
+    and what earlier turns did is a query."""
+    found, known, prefixes = [], None, set()
     for start, end in sentences(text):
         sentence = normal_text(text[start:end]).replace("\u2019", "'").replace("\u02bc", "'")
         for claim, at, until in _claims(sentence):
-            if evidence.grounds(claim, _about(sentence, at, until, prefixes), sentence):
+            if known is None:
+                known = evidence()
+                prefixes = known.prefixes | {r.prefix for r in order_refs(sources.tools) if r.canonical}
+            if known.grounds(claim, _about(sentence, at, until, prefixes), sentence):
                 continue
             if sources.said_by_tool(sentence) and _claims(sources.masked(sentence)):
                 continue  # the tool's own words, repeated
