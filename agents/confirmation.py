@@ -2,7 +2,7 @@
 
 Deliberately strict: a consequential action needs an unmistakable yes. Anything hedged,
 negated, asking something back or asking for something more is not one, and the agent asks
-again or carries on talking.
+again or carries on talking. A yes is the yes word and only the words of ``YES_COMPANIONS``.
 """
 
 import re
@@ -20,28 +20,43 @@ WEAK_YES = re.compile(
     r"([ ,]+(go ahead|do it|please|please do|yes))*$",
     re.IGNORECASE,
 )
-# Hedges, negations, second requests, in the languages whose yes counts above.
-NOT_YES = re.compile(
-    r"\b(no|nope|not|don'?t|do not|wait|hold on|stop|cancel that|never ?mind|but|instead|actually|unless|"
-    r"think|check|first|later|maybe|mind|also|and|then|if|"
-    # A yes that names something else ("yes, only $5", "yes the other one", "yes for ORD-1024")
-    # is another request: a figure, or a word that narrows or adds, is not a plain yes.
-    r"only|just|half|part|partial|other|another|too|as well|except|instead|more|less|for|"
-    r"pero|espera|solo|sólo|mitad|otro|otra|también|mais|non|attends|seulement|juste|moitié|autre|aussi|"
-    r"aber|nein|warte|doch|nur|halb|andere|auch)\b|\?|\d|[$€£%]",
-    re.IGNORECASE,
+# Every other word of a yes must be one of these: a yes with manners ("yes please, go ahead,
+# thank you"), never anything more. Listing what may come is safer than listing what may not:
+# "yes nvm", "yeah nah", "yes jk", "yes, scratch that", "yes, the full amount", "yes, both" and
+# any negation or narrowing not thought of yet are all words outside this list.
+_COMPANIONS = (
+    "yes yeah yea yep yup ya confirm confirmed i absolutely definitely please pls plz do it go ahead for sure "
+    "ok okay right correct that's thats that this is fine sounds good great perfect thanks thank you thx ty "
+    "with the si sí por favor claro vale adelante gracias oui s'il vous plaît plait d'accord merci ja bitte "
+    "gerne danke"
 )
+YES_COMPANIONS = frozenset(_COMPANIONS.split())
+# The pending action's own words may be named: "yes, go ahead with the refund".
+ACTION_WORDS = {
+    "process_refund": frozenset({"refund"}),
+    "cancel_order": frozenset({"cancel", "cancellation", "order"}),
+    "create_return_label": frozenset({"return", "label", "return label"}),
+}
+YES_EMOJI = "👍🙂😊"
 MAX_WORDS = 8  # a longer message is a new request, not an answer to "shall I go ahead?"
 
 
-def is_explicit_yes(text: str) -> bool:
-    cleaned = " ".join((text or "").split())
+def is_explicit_yes(text: str, *, tool: str = "") -> bool:
+    """``text`` is an unhedged yes, and nothing more, to the action of ``tool`` (when given, its
+    own words may be named)."""
+    cleaned = " ".join((text or "").replace("\u2019", "'").split())
     if cleaned == "👍":
         return True
-    cleaned = re.sub(r"[!.,🙂👍\s]+$", "", cleaned)
-    if not cleaned or len(cleaned.split()) > MAX_WORDS or NOT_YES.search(cleaned):
+    if "?" in cleaned:
+        return False  # a question back is not an answer
+    cleaned = re.sub(rf"[!.,{YES_EMOJI}\s]+$", "", cleaned)
+    words = [w for w in re.split(rf"[\s,.!;:{YES_EMOJI}]+", cleaned.lower()) if w]
+    if not words or len(words) > MAX_WORDS:
         return False
-    return bool(YES.match(cleaned) or WEAK_YES.match(cleaned))
+    if WEAK_YES.match(cleaned):
+        return True
+    allowed = YES_COMPANIONS | ACTION_WORDS.get(tool, frozenset())
+    return bool(YES.match(cleaned)) and all(word in allowed for word in words)
 
 
 ASK = "Shall I go ahead? Please reply yes to confirm."

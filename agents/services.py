@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from agents.models import AgentProfile, Intent, IntentExample
+from agents.models import AgentProfile, AgentRun, Intent, IntentExample
 from conversations.models import Ticket
 from knowledge.embeddings import EmbeddingError, get_provider
 from supportdesk.errors import ApplicationError
@@ -111,3 +111,20 @@ def intents_load(*, tenant: Tenant, items, replace: bool = False) -> IntentsLoad
         removed = sorted(gone.values_list("name", flat=True))
         gone.delete()
     return IntentsLoaded(created=created, updated=updated, removed=removed)
+
+
+def agent_run_review_decided(review, decision) -> None:
+    """hitl's decision hook (registered in agents.apps): the agent run that asked for the review
+    carries its outcome, so a run's record says what became of what it proposed."""
+    if not review.turn_key or review.conversation_id is None:
+        return
+    run = (
+        AgentRun.objects.for_tenant(review.tenant_id)
+        .filter(conversation_id=review.conversation_id, turn_key=review.turn_key)
+        .exclude(status=AgentRun.Status.FAILED)
+        .order_by("-id")
+        .first()
+    )
+    if run is not None:
+        run.flags = sorted({*run.flags, f"review_{decision.outcome}"})
+        run.save(update_fields=["flags"])

@@ -80,12 +80,19 @@ MAX_MESSAGE_CHARS = 4000
 # C0/C1 control characters except tab and newline, and the Unicode bidi overrides that can
 # make text read differently from what it is.
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+SURROGATES = re.compile(r"[\ud800-\udfff]")
 OPEN_STATUSES = (Conversation.Status.OPEN, Conversation.Status.PENDING)
+
+
+def controls_strip(text: str) -> str:
+    """``text`` without control characters, bidi overrides and lone surrogates (halves of a
+    character no database or channel can store): for any text from outside, a model's too."""
+    return SURROGATES.sub("", CONTROL_CHARS.sub("", (text or "").replace("\r\n", "\n")))
 
 
 def message_text_clean(body: str) -> str:
     """Strip control characters and surrounding blank space; refuse empty or oversized text."""
-    text = CONTROL_CHARS.sub("", (body or "").replace("\r\n", "\n")).strip()
+    text = controls_strip(body).strip()
     if not text:
         raise ApplicationError("The message is empty.", code="empty_message")
     if len(text) > MAX_MESSAGE_CHARS:
@@ -287,6 +294,7 @@ def message_reply_create(
     backoff (``conversations.tasks.deliver_message``); an email gets its Message-ID now, so
     every try sends the same one and the shopper's reply threads back here."""
     channel = channel or conversation.channel
+    body = controls_strip(body)  # whoever wrote it: a NUL would fail the insert, and lose the reply
     delivered = channel in DELIVERED_CHANNELS
     message = Message.objects.create(
         tenant_id=conversation.tenant_id, conversation=conversation, direction=Message.Direction.OUTBOUND,

@@ -1,19 +1,262 @@
-from django.contrib import admin
+"""The review console: the queue of pending requests, each decided through hitl.services (the
+admin never saves a decision, a refund or an order status itself), and the decision history."""
 
-from hitl.models import EscalationPolicy, ReviewRequest
-from tenants.admin_base import MANAGERS, TenantScopedAdmin
+import csv
+from datetime import timedelta
+
+from django import forms
+from django.contrib import admin, messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from conversations.models import Message
+from hitl import services
+from hitl.models import EscalationPolicy, OutcomeMessage, ReviewDecision, ReviewRequest
+from hitl.notify import PLACEHOLDERS, placeholder_errors
+from supportdesk.errors import ApplicationError
+from tenants.admin_base import MANAGERS, ReadOnlyAdmin, SameTenantForm, TenantScopedAdmin
 from tenants.models import Membership
+
+DECIDER_ROLES = MANAGERS | {Membership.Role.REVIEWER}
+EXCERPT_MESSAGES = 6
+
+
+def sla_state(review: ReviewRequest, now=None) -> str:
+    """on_track, due_soon (the last quarter of its clock, at least 15 minutes) or breached."""
+    if review.status != ReviewRequest.Status.PENDING or review.due_at is None:
+        return ""
+    now = now or timezone.now()
+    if now >= review.due_at:
+        return "breached"
+    window = review.due_at - review.created_at if review.created_at else timedelta(hours=4)
+    return "due_soon" if review.due_at - now <= max(window / 4, timedelta(minutes=15)) else "on_track"
+
+
+BADGES = {"on_track": ("On track", "#1e7e34"), "due_soon": ("Due soon", "#b35900"), "breached": ("Breached", "#b00020")}
+
+
+class SlaFilter(admin.SimpleListFilter):
+    title = "SLA"
+    parameter_name = "sla"
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, (label, _) in BADGES.items()]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        pending = queryset.filter(status=ReviewRequest.Status.PENDING)
+        if self.value() == "breached":
+            return pending.filter(due_at__lte=now)
+        if self.value() in ("due_soon", "on_track"):
+            ids = [r.pk for r in pending.filter(due_at__gt=now).only("due_at", "created_at", "status")
+                   if sla_state(r, now) == self.value()]  # fmt: skip
+            return queryset.filter(pk__in=ids)
+        return queryset
+
+
+class QueueStatusFilter(admin.SimpleListFilter):
+    """Pending first: the queue is what a reviewer opens the page for."""
+
+    title = "status"
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [*ReviewRequest.Status.choices, ("all", "All")]
+
+    def choices(self, changelist):
+        value = self.value() or ReviewRequest.Status.PENDING
+        for key, label in self.lookup_choices:
+            yield {"selected": value == key, "query_string": changelist.get_query_string({self.parameter_name: key}),
+                   "display": label}  # fmt: skip
+
+    def queryset(self, request, queryset):
+        value = self.value() or ReviewRequest.Status.PENDING
+        return queryset if value == "all" else queryset.filter(status=value)
 
 
 @admin.register(ReviewRequest)
 class ReviewRequestAdmin(TenantScopedAdmin):
-    edit_roles = MANAGERS | {Membership.Role.REVIEWER}
-    list_display = ["__str__", "action", "priority", "status", "queue", "due_at", "assignee", "reviewer", "tenant"]
-    list_filter = ["status", "priority", "action", "queue"]
-    search_fields = ["summary", "reason", "note"]
-    list_select_related = ["tenant", "assignee", "reviewer"]
-    raw_id_fields = ["conversation", "ticket"]
+    edit_roles = DECIDER_ROLES
+    change_form_template = "admin/hitl/reviewrequest/change_form.html"
+    list_display = ["summary", "sla", "priority", "amount", "customer", "queue", "due_at", "assignee", "status"]
+    list_filter = [QueueStatusFilter, SlaFilter, "priority", "action", "queue"]
+    search_fields = ["summary", "reason", "note", "customer__email", "customer__name", "payload__order_number"]
+    list_select_related = ["tenant", "assignee", "reviewer", "customer"]
+    ordering = ["due_at", "created_at"]
     date_hierarchy = "created_at"
+    actions = ["assign_to_me"]
+    readonly_fields = ["summary", "action", "payload", "reason", "priority", "status", "queue", "due_at", "customer",
+                       "conversation", "ticket", "requested_by", "requested_by_user", "assignee", "reviewer",
+                       "decision", "note", "decided_at", "created_at", "tenant"]  # fmt: skip
+    fields = readonly_fields
+
+    # Decisions go through review_decide on the page's buttons; nothing is saved through the form.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def may_decide(self, request, obj=None) -> bool:
+        return self._may_edit(request, obj)
+
+    @admin.display(description="SLA", ordering="due_at")
+    def sla(self, obj):
+        state = sla_state(obj)
+        if not state:
+            return "—"
+        label, colour = BADGES[state]
+        return format_html('<span class="sla-badge sla-{}" style="color:#fff;background:{};padding:1px 6px;'
+                           'border-radius:8px;white-space:nowrap">{}</span>', state, colour, label)  # fmt: skip
+
+    @admin.display(description="Amount")
+    def amount(self, obj):
+        value = obj.payload.get("amount") if isinstance(obj.payload, dict) else None
+        return f"{value} {obj.tenant.currency}" if value else "—"
+
+    @admin.action(description="Assign to me")
+    def assign_to_me(self, request, queryset):
+        done = 0
+        for review in queryset.filter(status=ReviewRequest.Status.PENDING):
+            try:
+                services.review_assign(review=review, assignee=request.user, actor=request.user)
+                done += 1
+            except ApplicationError as exc:
+                self.message_user(request, f"{review}: {exc.message}", level=messages.ERROR)
+        if done:
+            self.message_user(request, f"Assigned {done} request(s) to you.", level=messages.SUCCESS)
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not self.may_decide(request):
+            actions.pop("assign_to_me", None)
+        return actions
+
+    def get_urls(self):
+        decide = self.admin_site.admin_view(self.decide_view)
+        return [path("<int:review_id>/decide/", decide, name="hitl_reviewrequest_decide"), *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        review = self.get_queryset(request).filter(pk=object_id).select_related("conversation").first()
+        extra = dict(extra_context or {})
+        if review is not None:
+            excerpt = []
+            if review.conversation_id:
+                recent = Message.objects.filter(conversation_id=review.conversation_id).order_by("-created_at", "-id")
+                excerpt = list(recent[:EXCERPT_MESSAGES])[::-1]
+            record = ReviewDecision.objects.filter(review=review).select_related("decided_by").first()
+            extra.update(
+                review=review, excerpt=excerpt, record=record, sla=self.sla(review),
+                may_decide=review.status == ReviewRequest.Status.PENDING and self.may_decide(request, review),
+                reasons=ReviewDecision.Reason.choices, amount=self.amount(review),
+                decide_url=reverse("admin:hitl_reviewrequest_decide", args=[review.pk]),
+            )  # fmt: skip
+        return super().change_view(request, object_id, form_url, extra)
+
+    def decide_view(self, request, review_id: int):
+        review = self.get_queryset(request).filter(pk=review_id).first()
+        if review is None:
+            raise Http404("No such review request.")
+        back = redirect("admin:hitl_reviewrequest_change", review.pk)
+        if request.method != "POST":
+            return back
+        if not self.may_decide(request, review):
+            self.message_user(request, "You may not decide review requests of this store.", level=messages.ERROR)
+            return back
+        choice = request.POST.get("decision", "")
+        try:
+            if choice == "assign":
+                services.review_assign(review=review, assignee=request.user, actor=request.user)
+                self.message_user(request, "Assigned to you.", level=messages.SUCCESS)
+                return back
+            edits = {}
+            if choice == "approve_edited":
+                edits = {"amount": request.POST.get("amount", "").strip()}
+            record = services.review_decide(
+                review=review, decision="approve" if choice == "approve_edited" else choice, reviewer=request.user,
+                edits=edits, note=request.POST.get("note", ""), reason=request.POST.get("reason", ""),
+            )  # fmt: skip
+        except ApplicationError as exc:
+            self.message_user(request, exc.message, level=messages.ERROR)
+            return back
+        self.message_user(request, f"{record.get_outcome_display()}: {review}. The shopper has been told.",
+                          level=messages.SUCCESS)  # fmt: skip
+        return redirect("admin:hitl_reviewrequest_changelist")
+
+
+@admin.register(ReviewDecision)
+class ReviewDecisionAdmin(ReadOnlyAdmin):
+    list_display = ["review", "outcome", "reason_code", "decided_by_label", "proposed_amount", "applied_amount",
+                    "created_at", "tenant"]  # fmt: skip
+    list_filter = ["outcome", "reason_code", "created_at", "review__action", "review__queue"]
+    search_fields = ["review__summary", "note", "decided_by_label"]
+    list_select_related = ["tenant", "review"]
+    date_hierarchy = "created_at"
+    actions = ["export_csv"]
+
+    @admin.display(description="Proposed")
+    def proposed_amount(self, obj):
+        return (obj.proposed or {}).get("amount", "")
+
+    @admin.display(description="Approved")
+    def applied_amount(self, obj):
+        return (obj.applied or {}).get("amount", "")
+
+    def get_actions(self, request):
+        # ReadOnlyAdmin may not delete: the export is the one action, for whoever may see the rows.
+        actions = super().get_actions(request)
+        if self.has_view_permission(request):
+            actions["export_csv"] = self.get_action("export_csv")
+        return actions
+
+    @admin.action(description="Export selected decisions as CSV")
+    def export_csv(self, request, queryset):
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="review-decisions.csv"'
+        writer = csv.writer(response)
+        writer.writerow(["decided_at", "store", "request", "action", "queue", "outcome", "reason", "decided_by",
+                         "proposed_amount", "approved_amount", "changes", "note", "requested_at"])  # fmt: skip
+        for d in queryset.select_related("review", "tenant").order_by("created_at"):
+            writer.writerow([
+                d.created_at.isoformat(), d.tenant.slug, d.review.summary, d.review.action, d.review.queue,
+                d.outcome, d.reason_code, d.decided_by_label, self.proposed_amount(d), self.applied_amount(d),
+                "; ".join(f"{k}: {a} -> {b}" for k, (a, b) in (d.changes or {}).items()), _csv_safe(d.note),
+                d.review.created_at.isoformat(),
+            ])  # fmt: skip
+        return response
+
+
+def _csv_safe(value: str) -> str:
+    """A note that starts like a formula is written as text, so a spreadsheet does not run it."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+class OutcomeMessageForm(SameTenantForm):
+    class Meta:
+        model = OutcomeMessage
+        fields = "__all__"
+        help_texts = {"body": "Placeholders: " + ", ".join(f"{{{p}}}" for p in PLACEHOLDERS)}
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        errors = placeholder_errors(body)
+        if errors:
+            raise forms.ValidationError("; ".join(errors))
+        return body
+
+
+@admin.register(OutcomeMessage)
+class OutcomeMessageAdmin(TenantScopedAdmin):
+    form = OutcomeMessageForm
+    list_display = ["outcome", "action", "body", "active", "tenant"]
+    list_filter = ["outcome", "active"]
+    search_fields = ["body", "action"]
 
 
 @admin.register(EscalationPolicy)

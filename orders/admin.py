@@ -1,7 +1,9 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
+from orders import services
 from orders.models import Inventory, Order, OrderItem, Product, Refund, ReturnLabel
-from tenants.admin_base import ReadOnlyInline, TenantScopedAdmin, TenantScopedInline
+from supportdesk.errors import ApplicationError
+from tenants.admin_base import ReadOnlyAdmin, ReadOnlyInline, TenantScopedAdmin, TenantScopedInline
 
 
 class InventoryInline(TenantScopedInline):
@@ -41,6 +43,10 @@ class RefundInline(ReadOnlyInline):
 
 @admin.register(Order)
 class OrderAdmin(TenantScopedAdmin):
+    """A placed order's money and items are the store's record: on change only its status is
+    edited, through orders.services (the audit log, shipped and delivered times); cancelling
+    is an action, through the same service the agent uses (a paid order is refunded)."""
+
     list_display = ["number", "customer", "status", "total", "currency", "carrier", "placed_at", "tenant"]
     list_filter = ["status", "carrier"]
     search_fields = ["number", "customer__email", "customer__name", "customer__phone", "tracking_number"]
@@ -48,6 +54,48 @@ class OrderAdmin(TenantScopedAdmin):
     list_select_related = ["tenant", "customer"]
     raw_id_fields = ["customer"]
     inlines = [OrderItemInline, RefundInline]
+    actions = ["cancel_orders"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        return [f.name for f in Order._meta.fields if f.name not in ("id", "status")]
+
+    def get_inlines(self, request, obj):
+        return [RefundInline] if obj is not None else [OrderItemInline]
+
+    def get_inline_instances(self, request, obj=None):
+        instances = super().get_inline_instances(request, obj)
+        if obj is not None:  # the items of a placed order are shown, not edited
+            instances.insert(0, OrderItemReadOnly(self.model, self.admin_site))
+        return instances
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        if "status" in form.changed_data:
+            status = obj.status
+            obj.refresh_from_db(fields=["status"])
+            services.order_status_update(tenant=obj.tenant, order=obj, status=status, actor_user=request.user)
+            obj.refresh_from_db()
+
+    @admin.action(description="Cancel the selected orders (a paid order is refunded)")
+    def cancel_orders(self, request, queryset):
+        done = 0
+        for order in queryset.select_related("tenant"):
+            try:
+                services.order_cancel(tenant=order.tenant, order=order, actor_user=request.user)
+                done += 1
+            except ApplicationError as exc:
+                self.message_user(request, exc.message, level=messages.ERROR)
+        if done:
+            self.message_user(request, f"Cancelled {done} order(s).", level=messages.SUCCESS)
+
+
+class OrderItemReadOnly(ReadOnlyInline):
+    model = OrderItem
+    fields = ["product", "sku", "name", "quantity", "unit_price"]
+    readonly_fields = fields
 
 
 @admin.register(OrderItem)
@@ -60,12 +108,14 @@ class OrderItemAdmin(TenantScopedAdmin):
 
 
 @admin.register(Refund)
-class RefundAdmin(TenantScopedAdmin):
+class RefundAdmin(ReadOnlyAdmin):
+    """Refunds are made and decided through orders.services: the agent, the review console,
+    the API. Here they are read."""
+
     list_display = ["order", "amount", "status", "requested_by", "approved_by", "created_at", "tenant"]
     list_filter = ["status", "requested_by"]
     search_fields = ["order__number", "reason", "idempotency_key"]
     list_select_related = ["tenant", "order", "approved_by"]
-    raw_id_fields = ["order"]
 
 
 @admin.register(ReturnLabel)

@@ -136,6 +136,7 @@ class Refund(TenantScopedModel):
         PENDING_REVIEW = "pending_review", "Pending review"
         APPROVED = "approved", "Approved"
         REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
         PROCESSED = "processed", "Processed"
         FAILED = "failed", "Failed"
 

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from orders import hooks
 from orders.models import Order, Refund, ReturnLabel
 from supportdesk.errors import ApplicationError, Conflict, NotFound
 from tenants.models import AuditEvent, Tenant
@@ -37,26 +38,48 @@ def _locked(tenant: Tenant, order: Order) -> Order:
     return locked
 
 
-@transaction.atomic
-def order_cancel(
-    *, tenant: Tenant, order: Order, actor_user: AbstractBaseUser | None = None, actor_label: str = ""
-) -> Order:
-    order = _locked(tenant, order)
-    if order.status == Order.Status.CANCELLED:
-        return order  # asking twice is not an error
+def order_cancel_check(*, order: Order) -> None:
+    """Raise when the order may not be cancelled: only a pending or paid order (not shipped yet)
+    may. Checked before the agent offers it, and again when it is done."""
     if order.status not in CANCELLABLE:
         raise Conflict(
             f"Order {order.number} is {order.get_status_display().lower()} and can no longer be cancelled.",
             code="not_cancellable",
             extra={"status": order.status},
         )
+
+
+@transaction.atomic
+def order_cancel(
+    *, tenant: Tenant, order: Order, actor_user: AbstractBaseUser | None = None, actor_label: str = ""
+) -> Order:
+    """Cancel a pending or paid order. A paid order gets back what is left of its payment at
+    once, as the store's refund policy promises for cancellations (no review: nothing shipped)."""
+    order = _locked(tenant, order)
+    if order.status == Order.Status.CANCELLED:
+        return order  # asking twice is not an error
+    order_cancel_check(order=order)
     previous = order.status
     order.status = Order.Status.CANCELLED
     order.save(update_fields=["status", "updated_at"])
+    paid_back = order.total - refunded_total(order=order) if previous == Order.Status.PAID else Decimal("0")
+    if paid_back > 0:
+        Refund.objects.create(
+            tenant=tenant, order=order, amount=paid_back, reason="Order cancelled before it shipped.",
+            requested_by=Refund.RequestedBy.STAFF if actor_user is not None else Refund.RequestedBy.AI,
+            requested_by_user=actor_user, idempotency_key=f"cancel:{order.pk}", status=Refund.Status.PROCESSED,
+            processed_at=timezone.now(),
+        )  # fmt: skip
     audit_record(
-        tenant=tenant, verb="order.cancelled", target=order, data={"from": previous}, **_actor(actor_user, actor_label)
-    )
+        tenant=tenant, verb="order.cancelled", target=order,
+        data={"from": previous, "refunded": str(paid_back)}, **_actor(actor_user, actor_label),
+    )  # fmt: skip
     return order
+
+
+def cancellation_refund(*, order: Order) -> Refund | None:
+    """The refund a cancellation paid back, if it did."""
+    return order.refunds.filter(idempotency_key=f"cancel:{order.pk}").first()
 
 
 def refunded_total(*, order: Order) -> Decimal:
@@ -115,7 +138,7 @@ def refund_review_reason(
 
 
 @transaction.atomic
-def refund_request(
+def refund_submit(
     *,
     tenant: Tenant,
     order: Order,
@@ -125,10 +148,14 @@ def refund_request(
     idempotency_key: str,
     review_above: Decimal | None = None,
     actor_user: AbstractBaseUser | None = None,
+    conversation=None,
+    turn_key: str = "",
 ) -> Refund:
-    """Refund ``amount`` (None: all that is left) of ``order``. Above the store's threshold (or a
-    lower ``review_above`` of the agent profile) the refund waits for review and nothing moves.
-    A repeated ``idempotency_key`` returns the first refund, whatever else changed."""
+    """Refund ``amount`` (None: all that is left) of ``order``. When a person must decide
+    (``refund_review_reason``: above the store's limit or a lower ``review_above`` of the agent
+    profile, past the return window) the refund waits as ``pending_review``, nothing moves, and
+    its review request is created in the same transaction. A repeated ``idempotency_key``
+    returns the first refund, whatever else changed."""
     # Lock the order first: a concurrent request with the same key waits here, then finds the
     # refund the first one committed instead of racing it to the unique constraint.
     order = _locked(tenant, order)
@@ -136,9 +163,9 @@ def refund_request(
     if existing is not None:
         return existing
     amount = refund_check(order=order, amount=amount)
-    needs_review = refund_review_reason(
+    why = refund_review_reason(
         tenant=tenant, order=order, amount=amount, review_above=review_above, by_staff=requested_by == "staff"
-    ) is not None  # fmt: skip
+    )  # fmt: skip
     refund = Refund.objects.create(
         tenant=tenant,
         order=order,
@@ -147,19 +174,95 @@ def refund_request(
         requested_by=requested_by,
         requested_by_user=actor_user,
         idempotency_key=idempotency_key,
-        status=Refund.Status.PENDING_REVIEW if needs_review else Refund.Status.PROCESSED,
-        processed_at=None if needs_review else timezone.now(),
+        status=Refund.Status.PENDING_REVIEW if why else Refund.Status.PROCESSED,
+        processed_at=None if why else timezone.now(),
     )
-    if not needs_review and refunded_total(order=order) >= order.total:
+    if why:
+        hooks.refund_review_request(
+            refund=refund, reason=why, requested_by=requested_by, requested_by_user=actor_user,
+            conversation=conversation, turn_key=turn_key,
+        )  # fmt: skip
+    elif refunded_total(order=order) >= order.total:
         order.status = Order.Status.REFUNDED
         order.save(update_fields=["status", "updated_at"])
     audit_record(
         tenant=tenant,
-        verb="refund.pending_review" if needs_review else "refund.processed",
+        verb="refund.pending_review" if why else "refund.processed",
         target=refund,
-        data={"order": order.number, "amount": str(amount), "limit": str(tenant.refund_review_threshold)},
+        data={"order": order.number, "amount": str(amount), "limit": str(tenant.refund_review_threshold),
+              **({"review_reason": why} if why else {})},
         **_actor(actor_user, requested_by),
-    )
+    )  # fmt: skip
+    return refund
+
+
+def _pending_refund(tenant: Tenant, refund: Refund) -> tuple[Refund, Order]:
+    """The refund and its order, both locked (order first, as refund_submit locks it)."""
+    order = _locked(tenant, refund.order)
+    refund = Refund.objects.select_for_update().filter(tenant=tenant, pk=refund.pk).first()
+    if refund is None:
+        raise NotFound("No such refund.")
+    return refund, order
+
+
+@transaction.atomic
+def refund_approve(
+    *, tenant: Tenant, refund: Refund, actor_user: AbstractBaseUser | None, amount: Decimal | None = None
+) -> Refund:
+    """A reviewer lets a refund waiting for review go through, for ``amount`` if they changed it
+    (never more than the order has left). Approving it again changes nothing and pays nothing."""
+    refund, order = _pending_refund(tenant, refund)
+    if refund.status == Refund.Status.PROCESSED:
+        return refund
+    if refund.status != Refund.Status.PENDING_REVIEW:
+        raise Conflict(f"This refund is {refund.get_status_display().lower()}; it can no longer be approved.",
+                       code="refund_not_pending", extra={"status": refund.status})  # fmt: skip
+    proposed = refund.amount
+    if amount is not None:
+        amount = Decimal(amount).quantize(CENT)
+        left = order.total - (refunded_total(order=order) - refund.amount)
+        if amount <= 0:
+            raise ApplicationError("A refund must be more than zero.", code="invalid_amount")
+        if amount > left:
+            raise Conflict(
+                f"Order {order.number} has {left} {order.currency} left to refund, less than {amount}.",
+                code="exceeds_refundable", extra={"refundable": str(left)},
+            )  # fmt: skip
+        refund.amount = amount
+    refund.status, refund.approved_by, refund.processed_at = Refund.Status.PROCESSED, actor_user, timezone.now()
+    refund.save(update_fields=["amount", "status", "approved_by", "processed_at"])
+    if refunded_total(order=order) >= order.total:
+        order.status = Order.Status.REFUNDED
+        order.save(update_fields=["status", "updated_at"])
+    audit_record(
+        tenant=tenant, verb="refund.approved", target=refund,
+        data={"order": order.number, "amount": str(refund.amount), "proposed": str(proposed)},
+        **_actor(actor_user, "" if actor_user else "system"),
+    )  # fmt: skip
+    return refund
+
+
+@transaction.atomic
+def refund_decline(
+    *, tenant: Tenant, refund: Refund, actor_user: AbstractBaseUser | None, status: str, reason: str = ""
+) -> Refund:
+    """A refund waiting for review that will not be paid: ``rejected`` by a reviewer, or
+    ``withdrawn`` (the request was withdrawn or its review expired). Saying it twice is no error."""
+    if status not in (Refund.Status.REJECTED, Refund.Status.WITHDRAWN):
+        raise ApplicationError(f"A refund is not declined as {status!r}.", code="invalid_status")
+    refund, order = _pending_refund(tenant, refund)
+    if refund.status == status:
+        return refund
+    if refund.status != Refund.Status.PENDING_REVIEW:
+        raise Conflict(f"This refund is {refund.get_status_display().lower()}; it can no longer be {status}.",
+                       code="refund_not_pending", extra={"status": refund.status})  # fmt: skip
+    refund.status = status
+    refund.save(update_fields=["status"])
+    audit_record(
+        tenant=tenant, verb=f"refund.{status}", target=refund,
+        data={"order": order.number, "amount": str(refund.amount), "reason": reason[:500]},
+        **_actor(actor_user, "" if actor_user else "system"),
+    )  # fmt: skip
     return refund
 
 

@@ -25,7 +25,7 @@ from factory.django import DjangoModelFactory
 
 from agents.models import AgentProfile, AgentRun, Intent, IntentExample, ToolCall
 from conversations.models import Channel, Conversation, Customer, Message, Ticket
-from hitl.models import EscalationPolicy, Priority, ReviewRequest
+from hitl.models import EscalationPolicy, OutcomeMessage, Priority, ReviewDecision, ReviewRequest
 from knowledge.models import Article, ArticleVersion, Chunk, LexemeCount
 from orders.models import Inventory, Order, OrderItem, Product, Refund, ReturnLabel
 from tenants.models import ApiKey, AuditEvent, Membership, Tenant, UsageDay, WidgetKey
@@ -380,11 +380,37 @@ class ReviewRequestFactory(TenantOwnedFactory):
     payload = factory.LazyFunction(lambda: {"order_number": "ORD-000001", "amount": "25.00"})
     summary = "Refund 25.00 on ORD-000001"
     reason = "Above the auto-approve limit"
-    priority = Priority.MEDIUM
+    priority = Priority.NORMAL
     conversation = factory.SubFactory(ConversationFactory, tenant=factory.SelfAttribute("..tenant"))
     ticket = None
     requested_by = "refunds"
     idempotency_key = factory.Sequence(lambda n: f"review-{n}")
+
+
+class ReviewDecisionFactory(TenantOwnedFactory):
+    """A decision recorded on an (approved) request; review_decide is what makes real ones."""
+
+    class Meta:
+        model = ReviewDecision
+
+    _tenant_parents = ("review",)
+    _tenant_source = "review"
+
+    review = factory.SubFactory(ReviewRequestFactory, approved=True)
+    tenant = factory.SelfAttribute("review.tenant")
+    outcome = ReviewDecision.Outcome.APPROVED
+    decided_by_label = "reviewer"
+    proposed = factory.SelfAttribute("review.payload")
+    applied = factory.SelfAttribute("review.payload")
+
+
+class OutcomeMessageFactory(TenantOwnedFactory):
+    class Meta:
+        model = OutcomeMessage
+
+    outcome = ReviewDecision.Outcome.APPROVED
+    action = factory.Sequence(lambda n: f"action_{n}")
+    body = "Your refund of {amount} {currency} for {order} is approved."
 
 
 class EscalationPolicyFactory(TenantOwnedFactory):

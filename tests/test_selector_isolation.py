@@ -63,8 +63,8 @@ def test_only_published_articles_of_the_tenant_are_listed(tenant, other_tenant):
 
 def test_review_queue_is_per_tenant_and_most_urgent_first(tenant, other_tenant):
     low = f.ReviewRequestFactory(tenant=tenant, priority="low")
-    critical = f.ReviewRequestFactory(tenant=tenant, priority="critical")
-    f.ReviewRequestFactory(tenant=other_tenant, priority="critical")
+    critical = f.ReviewRequestFactory(tenant=tenant, priority="urgent")
+    f.ReviewRequestFactory(tenant=other_tenant, priority="urgent")
     assert list(hitl_selectors.review_request_list_pending(tenant=tenant)) == [critical, low]
 
 

@@ -123,7 +123,7 @@ def _start(conversation: Conversation, messages: list[Message]) -> Turn:
 def _answers(pending: dict | None, messages: list[Message]) -> bool:
     """Is this turn an explicit yes to ``pending``, asked in the last message the shopper got
     before writing? A yes after a staff reply, a follow-up or any other message answers that."""
-    if not pending or not all(is_explicit_yes(m.body) for m in messages):
+    if not pending or not all(is_explicit_yes(m.body, tool=pending.get("tool", "")) for m in messages):
         return False
     asked_last = (
         Message.objects.filter(

@@ -43,10 +43,11 @@ OTHERS = re.compile(
 )
 # ... or grounded only when several were.
 SEVERAL = re.compile(
-    rf"\b(both|each|several|multiple|two|three)\b{GAP}{{0,20}}?\borders?\b|\borders\b"
-    r"|\b(twice|a second|the second|another|again|both|once more|2nd|second time)\b",  # "refunded 10.00 USD twice"
-    re.IGNORECASE,
+    rf"\b(both|each|several|multiple|two|three)\b{GAP}{{0,20}}?\borders?\b|\borders\b|\bboth\b", re.IGNORECASE
 )
+# Done once more: never grounded by what was done once ("I've refunded ORD-1001 again", "a second
+# refund", "another 10.00 USD"): the tool's own message says what happened.
+REPEAT = re.compile(r"\b(twice|a second|the second|another|again|once more|2nd|second time)\b", re.IGNORECASE)
 # A number that may be an order's beside one written in full ("ORD-1001 and 1002").
 BARE_NUMBER = re.compile(r"(?<![\w.$\u20ac\u00a3#-])\d{3,10}(?![\w-]|[.,]\d|\s?(usd|eur|gbp|dollars?|euros?)\b)", re.I)
 CLAUSE_BREAK = re.compile(r"[,;:()\u2013\u2014]|\s-\s|\b(but|pero|mais|aber)\b", re.IGNORECASE)
@@ -63,7 +64,8 @@ IN_FULL = re.compile(
     r"\b(fully|in full|full (amount|refund|price|total|sum|cost|payment)|the full\b|entire (amount|order|total|sum"
     r"|cost|payment)|complete refund|100 ?%|en su totalidad|totalmente|integramente|completo|integralement"
     r"|totalement|en totalite|vollstandig|komplett|in voller hohe|every (cent|penny|dollar)|whole (amount|sum|total"
-    r"|price|thing)|all of it|everything you paid|all (the|your) money)",
+    r"|price|thing)|all of it|everything you paid|all (the|your) money|remaining (balance|amount|sum|total)"
+    r"|outstanding (balance|amount)|(the )?rest of (it|the (amount|money|payment|balance|total)))",
     re.IGNORECASE,
 )
 CARRIERS = re.compile(
@@ -84,6 +86,7 @@ class About:
     refs: tuple[OrderRef, ...] = ()
     others: bool = False  # "your other orders", "all of them"
     several: bool = False  # "both orders"
+    repeat: bool = False  # "again", "a second refund", "twice"
 
 
 @dataclass(frozen=True)
@@ -110,6 +113,11 @@ class Evidence:
             if status == "ok":
                 number = str((arguments or {}).get("order_number") or "").strip().upper()
                 done.setdefault(name, set()).add(number)
+                if name == "cancel_order" and data.get("refunded"):
+                    # A paid order's cancellation paid it back: the refund may be told too.
+                    done.setdefault("process_refund", set()).add(number)
+                    refunded |= _amounts(_money(data["refunded"]))
+                    paid_back.setdefault(number, set()).update(_amounts(_money(data["refunded"])))
                 if name == "process_refund":
                     paid = [data.get("message"), data.get("amount"), (arguments or {}).get("amount")]
                     amounts = _amounts(" ".join(_money(value) for value in paid if value is not None))
@@ -153,7 +161,7 @@ class Evidence:
             return False
         acted = self.done.get(claim.tool, set())
         wanted = claim.state or _stated(sentence)
-        if about.others:  # "ORD-1001 and your other orders": never all of them
+        if about.others or about.repeat:  # "ORD-1001 and your other orders", "ORD-1001 again"
             return False
         if about.refs:
             return all(self._grounds_one(ref, acted, wanted) for ref in about.refs)
@@ -323,15 +331,15 @@ def _about(sentence: str, start: int, end: int, prefixes: set[str]) -> About:
     ]
     before = [i for i in named if listed[i].end <= start]
     clause = "".join(_clause(sentence, start, end))
-    others, several = bool(OTHERS.search(clause)), bool(SEVERAL.search(clause))
-    if not after and (others or several):
+    others, several, repeat = bool(OTHERS.search(clause)), bool(SEVERAL.search(clause)), bool(REPEAT.search(clause))
+    if not after and (others or several or repeat):
         before = []  # "I've refunded ORD-1001, and the second order is refunded too": not ORD-1001
     chosen: list[OrderRef] = []
     for index in after or before[-1:]:
         for ref in _chain(sentence, listed, index, 1 if after else -1):
             if ref not in chosen:
                 chosen.append(ref)
-    return About(tuple(chosen), others, several)
+    return About(tuple(chosen), others, several, repeat)
 
 
 def unconfirmed_claims(

@@ -68,7 +68,7 @@ REFUND = Claim(
         + r"\b(issued|processed|approved|completed|sent|initiated|submitted|done|complete|succeeded|successful"
         r"|finali[sz]ed|went through|gone through|is through|on (its|the) way|being processed|credited|released"
         r"|reversed|voided|all set|sorted|taken care of|handled|settled|squared away|good to go|in motion"
-        r"|under ?way|arranged|actioned|executed|granted|authori[sz]ed|paid out|sent out|returned to you)\b"
+        r"|under ?way|arranged|actioned|executed|granted|authori[sz]ed|paid out|sent out|returned to you|returned)\b"
         rf"|(?<!\w){MONEY}(?!\w){GAP}{{0,30}}?\b{BE_DONE}\s+(now\s+|already\s+|safely\s+)?(put\s+|sent\s+|paid\s+|gone\s+)?"
         r"back\b"
         rf"|(?<!\w){MONEY}(?!\w){GAP}{{0,30}}?\b(is|are|'s)\s+(now\s+)?(coming|heading|going|flowing)\s+back\b"
@@ -78,6 +78,8 @@ REFUND = Claim(
         r"|\brefunds?\s*[:=\u2013\u2014-]\s*(done|complete|completed|processed|sent|issued|approved|\u2705|\u2714|\u2611)"
         rf"|(?<!\w){MONEY}(?!\w)\s*('s|\s+is|\s+has|\s+have)?\s*(now\s+|already\s+)?(cleared|posted|through)\b"
         r"|\byou('re|\s+are|\s+have been|'ve been)\s+(now\s+|fully\s+|already\s+)?(refunded|reimbursed|credited)\b"
+        r"|\byou('ve|\s+have)?\s+(now\s+|already\s+)?(got|gotten|received)\s+(your\s+|the\s+|a\s+)?(money|refund|funds"
+        r"|reimbursement)\b(\s+back\b)?"
         r"|^\W*approved\b|\bapproved\s*!"
     ),
     _re(
@@ -104,6 +106,12 @@ CANCEL = Claim(
         r"|\b(it|order|ord-?\s?\d+|#\d+)\s*(is|'s|was)\s+(now\s+)?void\b(?!\s+if\b)"
         rf"|\b(consider|treat)\s+(the|your|this|that|it)\s*({ORDER}\s+)?(as\s+)?(voided|void|cancell?ed)\b"
         r"|\bcancell?ations?\s*[:=\u2013\u2014-]\s*(confirmed|done|complete|completed|processed)\b"
+        rf"|{ME}(submitted|processed|completed|confirmed|put through|pushed through|sent|filed|finali[sz]ed|actioned"
+        r"|done|made|placed|requested|arranged)\s+(your\s+|the\s+|a\s+|that\s+)?cancell?ation\b"
+        # "ORD-1001 won't be shipped" (a delay is news: "won't ship until Monday")
+        rf"|\b{ORDER}\b{GAP}{{0,25}}?\b(won't|will not|isn't going to|is not going to|will never)\s+(be\s+)?"
+        r"(ship|shipped|sent|dispatched|delivered|go out|charged|billed)\b"
+        r"(?!\s+(until|till|before|yet|today|tomorrow|on|this|next|by|for)\b)"
     ),
     state="cancelled",
 )
@@ -125,6 +133,8 @@ LABEL = Claim(
         r"(email|e-mail|inbox)"
         r"|\blabels?\s*(number|no\.?|code|id)?\s*(is\s+)?[:=]\s*(\w+\s+)?(?=[a-z]*\d)[a-z0-9]{6,}"
         r"|\breturn\b.{0,20}\b(tracking|shipment)\s*(number|no\.?|code|id)?\s*(is\s+)?[:=]?\s*(?=[a-z]*\d)[a-z0-9]{8,}"
+        rf"|{ME}(processed|arranged|set up|started|initiated|booked|scheduled|organi[sz]ed|opened|created|approved)\s+"
+        r"(a|the|your)\s+return\b"
     ),
 )
 ESCALATE = Claim(

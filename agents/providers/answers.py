@@ -13,6 +13,7 @@ from openai.types.chat import ChatCompletion, ChatCompletionChunk
 
 from agents.providers.base import DeadlineExceeded, LLMResponse, MalformedResponse, ToolCallRequest
 from agents.providers.deadline import passed
+from conversations.services import controls_strip
 
 
 def describe(error: Exception) -> str:
@@ -31,9 +32,17 @@ def callable_names(tools: list[dict] | None) -> set[str]:
     return offered | set(TOOLS)
 
 
+# More than any model's context window: a count above it is a broken or hostile server's.
+MAX_USAGE_TOKENS = 2_000_000
+
+
 def _tokens(usage, field: str) -> int:
     value = getattr(usage, field, 0)
-    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        return 0
+    if value > MAX_USAGE_TOKENS:
+        raise MalformedResponse(f"usage says {field} was {value}, more than any model takes")
+    return value
 
 
 # No tool takes more than a couple of thousand characters (a follow-up's 1,600 at most): more is
@@ -105,9 +114,11 @@ class AnswerReader:
         return content[: end + 1].rstrip()
 
     def text(self, content) -> str:
+        """The content as text the engine can store and send: control characters (a NUL) and
+        lone surrogates are dropped, as from a shopper's message."""
         if content is not None and not isinstance(content, str):
             raise MalformedResponse(f"{self.name}: the content is a {type(content).__name__}, not text")
-        return content or ""
+        return controls_strip(content) if content else ""
 
     def message_call(self, call, names: set[str]) -> ToolCallRequest:
         function = getattr(call, "function", None)

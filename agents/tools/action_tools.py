@@ -9,7 +9,6 @@ from pydantic import Field
 
 from agents.confirmation import confirmation_question
 from agents.tools.base import Tool, ToolArguments, ToolContext, ToolResult
-from hitl.services import review_request_create
 from orders import selectors as order_selectors
 from orders import services as order_services
 from orders.models import Order, Refund
@@ -65,27 +64,40 @@ class CancelOrder(Tool):
         args = {"order_number": order.number}
         if order.status == Order.Status.CANCELLED and _confirmed(context, self.name, args):
             # A re-run of the turn that cancelled it: report the same outcome, do nothing twice.
-            return ToolResult("ok", {"message": f"Order {order.number} is cancelled.", "status": order.status})
-        if order.status not in order_services.CANCELLABLE:
-            message = f"Order {order.number} is {order.status} and can no longer be cancelled."
-            # What a shopper who changed their mind can still do.
-            days = context.tenant.return_window_days
-            if order.status == "shipped":
-                message += f" Once it arrives, you can return it within {days} days of delivery; I can make the label."
-            elif order.status == "delivered":
-                try:  # offer a label only where one can be had
-                    order_services.return_label_check(tenant=context.tenant, order=order)
-                except ApplicationError as exc:
-                    return ToolResult(
-                        "error", {"message": f"{message} {exc.message}{RETURN_ALTERNATIVES.get(exc.code, '')}"}
-                    )
-                message += f" Items can be returned within {days} days of delivery; I can make a return label."
-                return ToolResult("error", {"message": message, "suggest": "create_return_label"})
-            return ToolResult("error", {"message": message})
+            return self._cancelled(order)
+        try:
+            order_services.order_cancel_check(order=order)
+        except ApplicationError as exc:
+            return ToolResult("error", self._instead(context, order, exc.message))
         if not _confirmed(context, self.name, args):
             return _ask(self.name, args, f"I will cancel order {order.number} ({order.total} {order.currency}).")
         order = order_services.order_cancel(tenant=context.tenant, order=order, actor_label="ai agent")
-        return ToolResult("ok", {"message": f"Order {order.number} is cancelled.", "status": order.status})
+        return self._cancelled(order)
+
+    @staticmethod
+    def _cancelled(order: Order) -> ToolResult:
+        refund = order_services.cancellation_refund(order=order)
+        message = f"Order {order.number} is cancelled."
+        data = {"status": order.status}
+        if refund is not None:
+            message += f" {refund.amount} {order.currency} is refunded to your original payment method."
+            data.update(refunded=str(refund.amount), refund_status=refund.status)
+        return ToolResult("ok", {"message": message, **data})
+
+    @staticmethod
+    def _instead(context: ToolContext, order: Order, message: str) -> dict:
+        """Why it cannot be cancelled, and what a shopper who changed their mind can still do."""
+        days = context.tenant.return_window_days
+        if order.status == "shipped":
+            message += f" Once it arrives, you can return it within {days} days of delivery; I can make the label."
+        elif order.status == "delivered":
+            try:  # offer a label only where one can be had
+                order_services.return_label_check(tenant=context.tenant, order=order)
+            except ApplicationError as exc:
+                return {"message": f"{message} {exc.message}{RETURN_ALTERNATIVES.get(exc.code, '')}"}
+            message += f" Items can be returned within {days} days of delivery; I can make a return label."
+            return {"message": message, "suggest": "create_return_label"}
+        return {"message": message}
 
 
 class RefundArguments(ToolArguments):
@@ -117,29 +129,15 @@ class ProcessRefund(Tool):
             return _ask(self.name, args, f"I will refund {amount} {order.currency} for order {order.number}.")
         profile_limit = context.profile.refund_auto_approve_limit if context.profile else None
         key = f"{context.turn_key}:refund:{order.number}:{amount}"
-        # Why it would wait for a person, worked out before the refund joins the order's total.
-        why = (
-            order_services.refund_review_reason(
-                tenant=context.tenant, order=order, amount=amount, review_above=profile_limit
-            )
-            or f"Above the store's {context.tenant.refund_review_threshold} {order.currency} limit."
-        )
         try:
-            refund = order_services.refund_request(
+            refund = order_services.refund_submit(
                 tenant=context.tenant, order=order, amount=amount, reason=arguments.reason or "requested in chat",
                 requested_by=Refund.RequestedBy.AI, idempotency_key=key, review_above=profile_limit,
+                conversation=context.conversation, turn_key=context.turn_key,
             )  # fmt: skip
         except ApplicationError as exc:
             return ToolResult("error", {"message": exc.message, "code": exc.code})
         if refund.status == Refund.Status.PENDING_REVIEW:
-            review_request_create(
-                tenant=context.tenant, action=self.name, payload={**args, "refund_id": refund.pk},
-                summary=f"Refund {amount} {order.currency} on {order.number}",
-                reason=why,
-                priority="high", category="refund", idempotency_key=key, requested_by="ai agent",
-                conversation=context.conversation,
-                ticket=context.conversation.tickets.order_by("-created_at").first() if context.conversation else None,
-            )  # fmt: skip
             return ToolResult(
                 "needs_review",
                 {"message": f"A refund of {amount} {order.currency} for {order.number} needs a member of our team "

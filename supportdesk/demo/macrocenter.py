@@ -783,7 +783,7 @@ ORDERS = (
 ESCALATION_POLICIES = (
     EscalationPolicySpec("Refunds, high priority", category="refund", priority="high", sla_minutes=60, queue="billing"),
     EscalationPolicySpec("Refunds", category="refund", sla_minutes=240, queue="billing"),
-    EscalationPolicySpec("Critical, any topic", priority="critical", sla_minutes=30, queue="urgent"),
+    EscalationPolicySpec("Urgent, any topic", priority="urgent", sla_minutes=30, queue="urgent"),
     EscalationPolicySpec("High priority, any topic", priority="high", sla_minutes=120, queue="default"),
     EscalationPolicySpec("Everything else", sla_minutes=480, queue="default"),
 )

@@ -17,11 +17,23 @@ from agents.confirmation import asks_yes, confirmation_reply, is_explicit_yes, w
         "that's right",
         "Sí",
         "👍",
-        "yes please go ahead with the refund",
+        "Yes, go ahead, thank you 🙂",
+        "yes I confirm",
+        "go for it",
+        "oui, s'il vous plaît",
+        "ja bitte",
+        "sí, por favor",
     ],
 )
 def test_plain_yeses_count(text):
     assert is_explicit_yes(text)
+
+
+def test_a_yes_may_name_the_pending_action_and_only_it():
+    assert is_explicit_yes("yes please go ahead with the refund", tool="process_refund")
+    assert not is_explicit_yes("yes please go ahead with the refund", tool="cancel_order")
+    assert is_explicit_yes("yes, cancel the order", tool="cancel_order")
+    assert not is_explicit_yes("yes, cancel it", tool="process_refund")
 
 
 @pytest.mark.parametrize(
@@ -37,6 +49,13 @@ def test_plain_yeses_count(text):
         # a yes that names something else: another order, an amount, a part, another one
         "yes, ORD-1024", "yes only $5", "yes, just half", "yes the other one", "yes for the CPU order",
         "yes, 5 dollars", "yes refund ORD-1024 too", "oui, seulement 5 dollars", "sí, solo la mitad", "ja, nur 5 Euro",
+        # a no dressed as a yes, and a yes asking for more (red-team pass 8): words no list of
+        # negations had
+        "yeah, forget it", "yes nvm", "yes, scratch that", "yes, jk", "yeah nah", "yes, I'd rather you didn't",
+        "yes please, hold off", "yes, next week", "yes, both", "yes, the full amount", "yes, cancel it",
+        "yes, never", "yes, wrong order", "yes, abort", "yes, keep it", "yes 👎", "yes ❌", "yes, I won't need it",
+        "yes, all of them", "yes, everything", "yes, refund everything", "yes, the second", "yes, the cheaper one",
+        "yes, skip it", "yes, decline", "yes, reject it", "yes?", "yes…?",
     ],
 )  # fmt: skip
 def test_anything_hedged_negated_or_new_is_not_a_yes(text):

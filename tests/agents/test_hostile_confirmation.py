@@ -197,3 +197,27 @@ def test_what_an_earlier_turn_did_may_be_said_and_nothing_more(macrocenter, llm)
     llm.script({"content": f"You're welcome! I've also refunded {other.number}."})
     reply = converse(tenant=macrocenter, customer=mia, text="great", verified=True)["reply"]
     assert reply == "You're welcome!", reply
+
+
+@pytest.mark.parametrize(
+    "answer",
+    ["yeah, forget it", "yes nvm", "yes, scratch that", "yes, jk", "yeah nah", "yes, I'd rather you didn't",
+     "yes please, hold off", "yes, next week", "yes, both", "yes, the full amount", "yes, cancel it"],
+)  # fmt: skip
+def test_a_no_dressed_as_a_yes_or_a_yes_asking_for_more_moves_no_money(macrocenter, llm, answer):
+    """Red-team pass 8: each of these ran the refund, for want of its word in a list of negations."""
+    order = refundable(macrocenter)
+    llm.script(call("process_refund", {"order_number": order.number, "amount": "10.00"}), {"content": "Sure."})
+    assert "Shall I go ahead?" in say(macrocenter, f"I want a refund of $10 for {order.number}")["reply"]
+    llm.script({"content": "Okay."})
+    result = say(macrocenter, answer)
+    assert not Refund.objects.filter(order=order).exists(), (answer, result["tool_calls"], result["reply"])
+
+
+def test_a_yes_naming_the_pending_action_still_confirms_it(macrocenter, llm):
+    order = refundable(macrocenter)
+    llm.script(call("process_refund", {"order_number": order.number, "amount": "10.00"}), {"content": "Sure."})
+    say(macrocenter, f"I want a refund of $10 for {order.number}")
+    llm.script({"content": "Done."})
+    say(macrocenter, "Yes please, go ahead with the refund.")
+    assert Refund.objects.get(order=order).amount == Decimal("10.00")

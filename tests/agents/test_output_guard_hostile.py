@@ -867,3 +867,45 @@ def test_many_orders_at_one_house_number_do_not_hide_another_customers_address(s
     OrderFactory(customer=zoe, number="ORD-9100", shipping_address={**ELM_ADDRESS, "line1": "77 Sunset Blvd"})
     checked = check(store, "Bay 21 is free. It went to 77 Sunset Blvd.")
     assert "Sunset" not in checked.text, checked.text
+
+
+# --------------------------------------------------------------------------- 10. pass 8
+
+SECOND_REFUND = [
+    "I've refunded 10.00 USD for ORD-1001 again.",
+    "I've refunded ORD-1001 a second time.",
+    "I've issued a second refund of 10.00 USD for ORD-1001.",
+    "I've refunded 10.00 USD for ORD-1001 twice.",
+    "Another 10.00 USD has been refunded for ORD-1001.",
+    "I've refunded the remaining balance of ORD-1001.",
+]
+
+
+@pytest.mark.parametrize("text", SECOND_REFUND)
+def test_one_refund_this_turn_grounds_no_second_one(store, text):
+    checked = check(store, text, calls=[refund()])
+    assert "output_unconfirmed_claim:process_refund" in checked.flags, checked
+
+
+@pytest.mark.parametrize("text", SECOND_REFUND)
+def test_one_refund_in_an_earlier_turn_grounds_no_second_one(store, text):
+    checked = output_check(
+        text=text, tenant_id=store["tenant"].pk, customer=store["alex"], instructions=INSTRUCTIONS, calls=[],
+        fallback=FALLBACK, done_before=lambda: [refund()],
+    )  # fmt: skip
+    assert "output_unconfirmed_claim:process_refund" in checked.flags, checked
+
+
+def test_the_one_refund_itself_may_still_be_told(store):
+    text = "I've refunded 10.00 USD for ORD-1001. Thanks again for your patience!"
+    assert check(store, text, calls=[refund()]).flags == []
+
+
+@pytest.mark.parametrize(
+    ("text", "tool"),
+    [("All set, you got your money back.", "process_refund"), ("Your money's been returned.", "process_refund"),
+     ("I've submitted the cancellation.", "cancel_order"), ("I processed the return for you.", "create_return_label"),
+     ("I've arranged a return for you.", "create_return_label")],
+)  # fmt: skip
+def test_more_common_phrasings_of_an_action_no_tool_did(store, text, tool):
+    assert f"output_unconfirmed_claim:{tool}" in check(store, text).flags

@@ -24,18 +24,44 @@ def big_order(tenant, **fields):
 
 
 def refund(tenant, order, amount, key="k1", **kwargs):
-    return services.refund_request(
+    return services.refund_submit(
         tenant=tenant, order=order, amount=amount, reason="test", requested_by="ai", idempotency_key=key, **kwargs
     )
 
 
 class TestCancel:
-    @pytest.mark.parametrize("status", ["pending", "paid"])
-    def test_pending_and_paid_orders_cancel(self, tenant, status):
-        order = f.OrderFactory(tenant=tenant, status=status)
+    def test_a_pending_order_cancels_and_nothing_is_refunded(self, tenant):
+        order = f.OrderFactory(tenant=tenant, status="pending")  # nothing was charged yet
         assert services.order_cancel(tenant=tenant, order=order, actor_label="agent").status == "cancelled"
-        assert AuditEvent.objects.for_tenant(tenant).get(verb="order.cancelled").data == {"from": status}
+        assert AuditEvent.objects.for_tenant(tenant).get(verb="order.cancelled").data == {
+            "from": "pending",
+            "refunded": "0",
+        }
+        assert not Refund.objects.exists() and services.cancellation_refund(order=order) is None
+
+    def test_a_paid_order_cancels_and_its_payment_is_refunded_once(self, tenant):
+        # The store's refund article: a cancelled order is refunded as soon as it is cancelled.
+        order = f.OrderFactory(tenant=tenant, status="paid")
+        services.order_cancel(tenant=tenant, order=order, actor_label="agent")
         assert services.order_cancel(tenant=tenant, order=order).status == "cancelled"  # twice is fine
+        refund = Refund.objects.get()
+        assert (refund.order, refund.amount, refund.status) == (order, order.total, "processed")
+        assert services.cancellation_refund(order=order) == refund
+        event = AuditEvent.objects.for_tenant(tenant).get(verb="order.cancelled")
+        assert event.data == {"from": "paid", "refunded": str(order.total)}
+
+    def test_a_paid_order_already_part_refunded_gets_the_rest_back(self, tenant):
+        order = f.OrderFactory(tenant=tenant, status="paid")
+        refund(tenant, order, D("10.00"))
+        services.order_cancel(tenant=tenant, order=order)
+        assert sorted(r.amount for r in Refund.objects.all()) == sorted([D("10.00"), order.total - D("10.00")])
+        assert services.refunded_total(order=order) == order.total
+
+    def test_a_cancellation_above_the_store_limit_waits_for_no_review(self, tenant):
+        order = big_order(tenant, status="paid", delivered_at=None)
+        assert order.total > tenant.refund_review_threshold  # the premise
+        services.order_cancel(tenant=tenant, order=order)
+        assert Refund.objects.get().status == "processed"
 
     @pytest.mark.parametrize("status", ["shipped", "delivered", "refunded", "returned"])
     def test_later_orders_do_not(self, tenant, status):
@@ -96,7 +122,7 @@ class TestRefund:
         assert D("450") < tenant.refund_review_threshold < D("900")  # the premise: each alone is under it
         assert refund(tenant, order, D("450"), key="a").status == Refund.Status.PROCESSED
         assert refund(tenant, order, D("450"), key="b").status == Refund.Status.PENDING_REVIEW
-        staff = services.refund_request(tenant=tenant, order=order, amount=D("40"), reason="goodwill",
+        staff = services.refund_submit(tenant=tenant, order=order, amount=D("40"), reason="goodwill",
                                         requested_by="staff", idempotency_key="s")  # fmt: skip
         assert staff.status == Refund.Status.PROCESSED  # staff are the reviewers; only the limit applies to them
 

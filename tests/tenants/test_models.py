@@ -31,6 +31,8 @@ ALL_FACTORIES = [
     f.MessageFactory,
     f.TicketFactory,
     f.ReviewRequestFactory,
+    f.ReviewDecisionFactory,
+    f.OutcomeMessageFactory,
     f.EscalationPolicyFactory,
     f.AgentProfileFactory,
     f.AgentRunFactory,
