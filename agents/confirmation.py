@@ -16,7 +16,7 @@ YES = re.compile(
 # "Ok", "sure", "right" are a yes only on their own ("ok thanks", "ok let me think about it",
 # "correct me if I'm wrong" are not).
 WEAK_YES = re.compile(
-    r"^(ok|okay|sure|right|correct|sounds good|that'?s (right|fine|correct)|fine)"
+    r"^(ok|okay|sure|sure thing|right|correct|sounds good|that'?s (right|fine|correct)|fine)"
     r"([ ,]+(go ahead|do it|please|please do|yes))*$",
     re.IGNORECASE,
 )
@@ -25,19 +25,24 @@ WEAK_YES = re.compile(
 # "yes nvm", "yeah nah", "yes jk", "yes, scratch that", "yes, the full amount", "yes, both" and
 # any negation or narrowing not thought of yet are all words outside this list.
 _COMPANIONS = (
-    "yes yeah yea yep yup ya confirm confirmed i absolutely definitely please pls plz do it go ahead for sure "
-    "ok okay right correct that's thats that this is fine sounds good great perfect thanks thank you thx ty "
-    "with the si sí por favor claro vale adelante gracias oui s'il vous plaît plait d'accord merci ja bitte "
-    "gerne danke"
+    "yes yeah yea yep yup ya confirm confirmed i i'd like absolutely definitely please pls plz do it go ahead "
+    "proceed for sure ok okay correct that this is fine sounds good great perfect works would be of course "
+    "thanks thank you thx ty so much with the my me and to card original payment method si sí por favor claro "
+    "vale adelante gracias oui s'il vous plaît plait d'accord merci ja bitte gerne danke"
 )
 YES_COMPANIONS = frozenset(_COMPANIONS.split())
+# Said twice, a yes is sarcasm or impatience ("yeah yeah", "ja ja"); "right" after a yes is
+# sarcasm ("yeah right"), so it counts only as "that's right" or on its own.
+YES_WORDS_ONCE = frozenset(("yes", "yeah", "yea", "yep", "yup", "ya", "ja", "si", "sí", "oui"))
+RIGHT = re.compile(r"\b(that'?s|that is|is that)\s+right\b", re.IGNORECASE)
 # The pending action's own words may be named: "yes, go ahead with the refund".
 ACTION_WORDS = {
     "process_refund": frozenset({"refund"}),
     "cancel_order": frozenset({"cancel", "cancellation", "order"}),
-    "create_return_label": frozenset({"return", "label", "return label"}),
+    "create_return_label": frozenset({"return", "label", "return label", "send"}),
 }
 YES_EMOJI = "👍🙂😊"
+SMILEYS = re.compile(r"[:;]-?[)D]")
 MAX_WORDS = 8  # a longer message is a new request, not an answer to "shall I go ahead?"
 
 
@@ -49,14 +54,19 @@ def is_explicit_yes(text: str, *, tool: str = "") -> bool:
         return True
     if "?" in cleaned:
         return False  # a question back is not an answer
-    cleaned = re.sub(rf"[!.,{YES_EMOJI}\s]+$", "", cleaned)
+    cleaned = re.sub(rf"[!.,{YES_EMOJI}\s]+$", "", SMILEYS.sub(" ", cleaned).strip())
     words = [w for w in re.split(rf"[\s,.!;:{YES_EMOJI}]+", cleaned.lower()) if w]
     if not words or len(words) > MAX_WORDS:
         return False
     if WEAK_YES.match(cleaned):
         return True
+    if sum(word in YES_WORDS_ONCE for word in words) > 1:
+        return False
+    # "yes, that's right" is "yes, correct"; "is that right" asks; a bare "right" is sarcasm.
+    asked = re.search(r"\bis that right\b", cleaned, re.IGNORECASE)
+    words = [w for w in re.split(rf"[\s,.!;:{YES_EMOJI}]+", RIGHT.sub("correct", cleaned).lower()) if w]
     allowed = YES_COMPANIONS | ACTION_WORDS.get(tool, frozenset())
-    return bool(YES.match(cleaned)) and all(word in allowed for word in words)
+    return not asked and bool(YES.match(cleaned)) and all(word in allowed for word in words)
 
 
 ASK = "Shall I go ahead? Please reply yes to confirm."

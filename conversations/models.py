@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -28,6 +29,7 @@ class Customer(TenantScopedModel):
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=32, blank=True, help_text="E.164, e.g. +14155550123")
     external_id = models.CharField(max_length=128, blank=True, help_text="The store's own customer id.")
+    tags = ArrayField(models.CharField(max_length=50), default=list, blank=True, help_text="e.g. vip, wholesale")
     extracted_data = models.JSONField(default=dict, blank=True, help_text="Facts the agent saved about the shopper.")
     # Set when this record was found to be another customer (conversations.services.customers_link).
     # Kept, empty, rather than deleted: a widget visitor token still names it, and must lead on.

@@ -57,6 +57,7 @@ def ticket_escalate(
         conversation.handled_by = Conversation.HandledBy.HUMAN
         conversation.status = Conversation.Status.OPEN
         conversation.save(update_fields=["handled_by", "status", "updated_at"])
+    opened = ticket is None
     if ticket is None:
         ticket = Ticket(tenant=tenant, customer=customer, conversation=conversation)
     ticket.subject = ticket.subject or reason[:255]
@@ -65,6 +66,9 @@ def ticket_escalate(
     ticket.status = Ticket.Status.OPEN
     ticket.order_number = order_number or ticket.order_number
     ticket.save()
+    if opened:
+        transaction.on_commit(lambda: hooks.ticket_opened(ticket))
+    transaction.on_commit(lambda: hooks.ticket_handed_off(ticket))
     audit_record(
         tenant=tenant,
         verb="ticket.escalated",
@@ -236,6 +240,7 @@ def message_receive(
         tenant_id=tenant.pk, conversation_id=message.conversation_id, kind="message.created",
         data=message_event(message),
     )  # fmt: skip
+    transaction.on_commit(lambda: hooks.message_stored(message))
     if schedule_turn:
         transaction.on_commit(lambda: hooks.message_received(message))
     return Received(message, created=True)
@@ -304,6 +309,7 @@ def message_reply_create(
     )  # fmt: skip
     if delivered:
         transaction.on_commit(lambda: tasks.deliver_message.delay(message.pk))
+    transaction.on_commit(lambda: hooks.message_sent(message))
     if touch_conversation:
         Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
     event_publish(
@@ -341,6 +347,7 @@ def ticket_triage_save(
         ticket.priority = priority
     if ticket.pk is None:
         ticket.save()
+        transaction.on_commit(lambda: hooks.ticket_opened(ticket))
     elif [getattr(ticket, field) for field in tracked] != before:
         ticket.save(update_fields=[*tracked, "updated_at"])
     else:

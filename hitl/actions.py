@@ -2,12 +2,33 @@
 data (orders.services for refunds), in the decision's transaction. A new kind of review
 request registers its ``Action`` here."""
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from orders import services as order_services
 from orders.models import Refund
 from supportdesk.errors import ApplicationError, NotFound
+
+# A sum as people type it: "120", "120.5", "120.50", "1,250.00", and the decimal comma of much
+# of Europe, "120,50" and "1.250,00". Anything else ("12,5", "1e9", "NaN") is refused rather
+# than guessed: a misread separator is a hundredfold refund.
+_POINT = re.compile(r"\d{1,3}(,\d{3})+(\.\d{1,2})?|\d+(\.\d{1,2})?")
+_COMMA = re.compile(r"\d{1,3}(\.\d{3})+,\d{2}|\d+,\d{2}")
+
+
+def money_read(text: str) -> Decimal | None:
+    text = text.strip().replace(" ", "").lstrip("$€£")
+    if _POINT.fullmatch(text):
+        number = text.replace(",", "")
+    elif _COMMA.fullmatch(text):
+        number = text.replace(".", "").replace(",", ".")
+    else:
+        return None
+    try:
+        return Decimal(number).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        return None
 
 
 @dataclass(frozen=True)
@@ -34,10 +55,9 @@ class RefundAction(Action):
     def clean_edits(self, review, edits: dict) -> dict:
         if "amount" not in edits:
             return edits
-        try:
-            amount = Decimal(str(edits["amount"]).replace(",", "").strip()).quantize(Decimal("0.01"))
-        except (InvalidOperation, ValueError):
-            raise ApplicationError("The amount must be a number, like 120.00.", code="invalid_amount") from None
+        amount = money_read(str(edits["amount"]))
+        if amount is None:
+            raise ApplicationError("Write the amount like 120.50 (or 1,250.00).", code="invalid_amount")
         return {**edits, "amount": str(amount)}
 
     def approve(self, review, payload: dict, reviewer) -> dict:

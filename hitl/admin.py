@@ -2,23 +2,37 @@
 admin never saves a decision, a refund or an order status itself), and the decision history."""
 
 import csv
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.contrib import admin, messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from conversations.models import Message
 from hitl import services
-from hitl.models import EscalationPolicy, OutcomeMessage, ReviewDecision, ReviewRequest
+from hitl.models import (
+    BusinessCalendar,
+    BusinessPeriod,
+    EscalationPolicy,
+    Holiday,
+    OutcomeMessage,
+    ReviewDecision,
+    ReviewRequest,
+    SlaBreach,
+    SlaClock,
+    SlaTarget,
+    TicketSla,
+)
 from hitl.notify import PLACEHOLDERS, placeholder_errors
+from hitl.report import support_report
 from supportdesk.errors import ApplicationError
-from tenants.admin_base import MANAGERS, ReadOnlyAdmin, SameTenantForm, TenantScopedAdmin
-from tenants.models import Membership
+from tenants.admin_base import MANAGERS, ReadOnlyAdmin, SameTenantForm, TenantScopedAdmin, TenantScopedInline
+from tenants.models import Membership, Tenant
 
 DECIDER_ROLES = MANAGERS | {Membership.Role.REVIEWER}
 EXCERPT_MESSAGES = 6
@@ -140,7 +154,49 @@ class ReviewRequestAdmin(TenantScopedAdmin):
 
     def get_urls(self):
         decide = self.admin_site.admin_view(self.decide_view)
-        return [path("<int:review_id>/decide/", decide, name="hitl_reviewrequest_decide"), *super().get_urls()]
+        report = self.admin_site.admin_view(self.report_view)
+        return [
+            path("<int:review_id>/decide/", decide, name="hitl_reviewrequest_decide"),
+            path("report/", report, name="hitl_report"),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        extra = {**(extra_context or {}), "report_url": reverse("admin:hitl_report")}
+        return super().changelist_view(request, extra)
+
+    def report_view(self, request):
+        """The support report (hitl.report) of one of the staff member's stores."""
+        stores = Tenant.objects.order_by("name")
+        if not self._superuser(request):
+            stores = stores.filter(id__in=self._ids(request, self.view_roles | self.edit_roles))
+        stores = list(stores)
+        if not stores:
+            raise Http404("No store to report on.")
+        chosen = next((s for s in stores if str(s.pk) == request.GET.get("store")), stores[0])
+        today = timezone.now().date()
+        errors = []
+
+        def day(name, default):
+            value = request.GET.get(name, "").strip()
+            if not value:
+                return default
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                errors.append(f"{value!r} is not a date (YYYY-MM-DD).")
+                return default
+
+        since, until = day("since", today - timedelta(days=30)), day("until", today + timedelta(days=1))
+        if until <= since:
+            errors.append("The end date must be after the start date.")
+            until = since + timedelta(days=1)
+        context = {
+            **self.admin_site.each_context(request), "opts": self.opts, "title": f"Support report: {chosen.name}",
+            "stores": stores, "store": chosen, "since": since, "until": until, "errors": errors,
+            "report": support_report(tenant=chosen, since=since, until=until),
+        }  # fmt: skip
+        return TemplateResponse(request, "admin/hitl/report.html", context)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         review = self.get_queryset(request).filter(pk=object_id).select_related("conversation").first()
@@ -170,6 +226,10 @@ class ReviewRequestAdmin(TenantScopedAdmin):
             self.message_user(request, "You may not decide review requests of this store.", level=messages.ERROR)
             return back
         choice = request.POST.get("decision", "")
+        if choice not in ("approve", "approve_edited", "reject", "assign"):
+            self.message_user(request, "Choose approve, approve with edits, reject or assign to me.",
+                              level=messages.ERROR)  # fmt: skip
+            return back
         try:
             if choice == "assign":
                 services.review_assign(review=review, assignee=request.user, actor=request.user)
@@ -194,7 +254,8 @@ class ReviewRequestAdmin(TenantScopedAdmin):
 class ReviewDecisionAdmin(ReadOnlyAdmin):
     list_display = ["review", "outcome", "reason_code", "decided_by_label", "proposed_amount", "applied_amount",
                     "created_at", "tenant"]  # fmt: skip
-    list_filter = ["outcome", "reason_code", "created_at", "review__action", "review__queue"]
+    # (No filter on the request's queue or action: Django lists those values from every store.)
+    list_filter = ["outcome", "reason_code", "created_at"]
     search_fields = ["review__summary", "note", "decided_by_label"]
     list_select_related = ["tenant", "review"]
     date_hierarchy = "created_at"
@@ -223,18 +284,18 @@ class ReviewDecisionAdmin(ReadOnlyAdmin):
         writer.writerow(["decided_at", "store", "request", "action", "queue", "outcome", "reason", "decided_by",
                          "proposed_amount", "approved_amount", "changes", "note", "requested_at"])  # fmt: skip
         for d in queryset.select_related("review", "tenant").order_by("created_at"):
-            writer.writerow([
+            writer.writerow([_csv_safe(str(value)) for value in (
                 d.created_at.isoformat(), d.tenant.slug, d.review.summary, d.review.action, d.review.queue,
                 d.outcome, d.reason_code, d.decided_by_label, self.proposed_amount(d), self.applied_amount(d),
-                "; ".join(f"{k}: {a} -> {b}" for k, (a, b) in (d.changes or {}).items()), _csv_safe(d.note),
+                "; ".join(f"{k}: {a} -> {b}" for k, (a, b) in (d.changes or {}).items()), d.note,
                 d.review.created_at.isoformat(),
-            ])  # fmt: skip
+            )])  # fmt: skip
         return response
 
 
 def _csv_safe(value: str) -> str:
-    """A note that starts like a formula is written as text, so a spreadsheet does not run it."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    """A cell that starts like a formula is written as text, so a spreadsheet does not run it."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 class OutcomeMessageForm(SameTenantForm):
@@ -259,8 +320,69 @@ class OutcomeMessageAdmin(TenantScopedAdmin):
     search_fields = ["body", "action"]
 
 
+class SlaTargetInline(TenantScopedInline):
+    model = SlaTarget
+    fields = ["metric", "minutes", "business_hours", "warn_percent"]
+
+
 @admin.register(EscalationPolicy)
 class EscalationPolicyAdmin(TenantScopedAdmin):
-    list_display = ["name", "category", "priority", "sla_minutes", "queue", "active", "tenant"]
-    list_filter = ["active", "priority", "queue"]
-    search_fields = ["name", "category", "queue"]
+    list_display = ["name", "category", "priority", "channel", "customer_tag", "targets_summary", "queue", "active",
+                    "tenant"]  # fmt: skip
+    list_filter = ["active", "priority", "channel", "queue"]
+    search_fields = ["name", "category", "queue", "customer_tag"]
+    inlines = [SlaTargetInline]
+
+    @admin.display(description="Targets")
+    def targets_summary(self, obj):
+        return "; ".join(str(target) for target in obj.targets.all()) or "—"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("targets")
+
+
+class BusinessPeriodInline(TenantScopedInline):
+    model = BusinessPeriod
+    fields = ["weekday", "opens", "closes"]
+
+
+class HolidayInline(TenantScopedInline):
+    model = Holiday
+    fields = ["date", "name"]
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(TenantScopedAdmin):
+    list_display = ["name", "timezone", "hours", "tenant"]
+    list_filter = ["timezone"]
+    search_fields = ["name"]
+    inlines = [BusinessPeriodInline, HolidayInline]
+
+    @admin.display(description="Hours")
+    def hours(self, obj):
+        return ", ".join(str(period) for period in obj.periods.all()) or "around the clock"
+
+
+@admin.register(SlaClock)
+class SlaClockAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "metric", "audience", "status", "ticket", "review", "due_at", "met_at", "breached_at",
+                    "tenant"]  # fmt: skip
+    list_filter = ["metric", "status", "audience"]
+    search_fields = ["ticket__subject", "review__summary"]
+    list_select_related = ["tenant", "ticket", "review"]
+
+
+@admin.register(TicketSla)
+class TicketSlaAdmin(ReadOnlyAdmin):
+    list_display = ["ticket", "policy", "applied_at", "tenant"]
+    list_filter = ["policy"]
+    search_fields = ["ticket__subject", "policy__name"]
+    list_select_related = ["tenant", "ticket", "policy"]
+
+
+@admin.register(SlaBreach)
+class SlaBreachAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "metric", "ticket", "review", "due_at", "breached_at", "tenant"]
+    list_filter = ["metric", "breached_at"]
+    search_fields = ["ticket__subject", "review__summary"]
+    list_select_related = ["tenant", "ticket", "review"]

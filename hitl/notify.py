@@ -29,12 +29,17 @@ class _Blank(dict):
 
 
 def placeholder_errors(body: str) -> list[str]:
-    """The placeholders in ``body`` that are not ours, or why it cannot be filled in."""
+    """Why ``body`` cannot be filled in: a placeholder that is not ours, or one with a format
+    (``{amount:.2f}``, ``{order!r}``: the values are text, already written as they should read)."""
     try:
-        fields = [name for _, name, _, _ in string.Formatter().parse(body) if name is not None]
+        fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(body)
+                  if name is not None]  # fmt: skip
     except ValueError as exc:
         return [f"{exc} (write {{{{ and }}}} for a brace)"]
-    return [f"unknown placeholder {{{name}}}" for name in fields if name not in PLACEHOLDERS]
+    errors = [f"unknown placeholder {{{name}}}" for name, _, _ in fields if name not in PLACEHOLDERS]
+    errors += [f"write {{{name}}} without a format or conversion" for name, spec, conversion in fields
+               if name in PLACEHOLDERS and (spec or conversion)]  # fmt: skip
+    return errors
 
 
 def outcome_text(*, review, outcome: str, values: dict) -> str:
@@ -49,4 +54,4 @@ def outcome_text(*, review, outcome: str, values: dict) -> str:
     body = next((b for a, b in custom if a == review.action), None) or next((b for a, b in custom if a == ""), None)
     if body is None or placeholder_errors(body):
         body = DEFAULTS[outcome]
-    return string.Formatter().vformat(body, (), _Blank(values)).strip()
+    return string.Formatter().vformat(body, (), _Blank({k: str(v) for k, v in values.items()})).strip()

@@ -1,4 +1,4 @@
-"""Reads of the review queue and escalation rules. Every function takes the tenant."""
+"""Reads of the review queue and SLA policies. Every function takes the tenant."""
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
@@ -21,15 +21,28 @@ def review_request_list_pending(*, tenant: Tenant) -> QuerySet[ReviewRequest]:
     )
 
 
-def escalation_policy_for(*, tenant: Tenant, category: str, priority: str) -> EscalationPolicy | None:
-    """The most specific active rule: exact category and priority beat a blank (any) one."""
-    specificity = Case(When(~Q(category=""), then=Value(2)), default=Value(0), output_field=IntegerField()) + Case(
-        When(~Q(priority=""), then=Value(1)), default=Value(0), output_field=IntegerField()
-    )
+def _weight(field: str, points: int) -> Case:
+    return Case(When(~Q(**{field: ""}), then=Value(points)), default=Value(0), output_field=IntegerField())
+
+
+def escalation_policy_for(
+    *, tenant: Tenant, category: str, priority: str, channel: str = "", customer_tags=()
+) -> EscalationPolicy | None:
+    """The most specific active policy whose conditions all hold: a condition set beats a blank
+    (any) one, category first, then priority, channel and customer tag."""
+    specificity = _weight("category", 8) + _weight("priority", 4) + _weight("channel", 2) + _weight("customer_tag", 1)
     return (
         EscalationPolicy.objects.for_tenant(tenant)
-        .filter(active=True, category__in=[category, ""], priority__in=[priority, ""])
+        .filter(
+            active=True,
+            category__in=[category, ""],
+            priority__in=[priority, ""],
+            channel__in=[channel, ""],
+            customer_tag__in=[*customer_tags, ""],
+        )
+        .select_related("calendar")
+        .prefetch_related("targets", "calendar__periods", "calendar__holidays")
         .annotate(specificity=specificity)
-        .order_by("-specificity")
+        .order_by("-specificity", "id")
         .first()
     )

@@ -1,15 +1,13 @@
 """Writes to the review queue: risky actions wait here for a human decision, and the decision
 runs the action (``hitl.actions``), tells the shopper and is kept as a row."""
 
-from datetime import timedelta
-
 from django.db import transaction
 from django.utils import timezone
 
 from conversations import services as conversation_services
 from conversations.events import event_publish
 from conversations.models import Message, Ticket
-from hitl import hooks
+from hitl import hooks, sla
 from hitl.actions import action_for
 from hitl.models import ReviewDecision, ReviewRequest
 from hitl.notify import outcome_text
@@ -19,7 +17,6 @@ from tenants.models import AuditEvent, Membership, Tenant
 from tenants.selectors import tenant_ids_for_user
 from tenants.services import audit_record
 
-DEFAULT_SLA_MINUTES = 240  # when no escalation policy matches
 # Who may decide a review request: the store's owners and admins, and its reviewers.
 DECIDERS = (Membership.Role.OWNER, Membership.Role.ADMIN, Membership.Role.REVIEWER)
 DECISIONS = ("approve", "reject", "withdraw", "expire")
@@ -51,8 +48,10 @@ def review_request_create(
         existing = ReviewRequest.objects.for_tenant(tenant).filter(idempotency_key=idempotency_key).first()
         if existing is not None:
             return existing
-    policy = escalation_policy_for(tenant=tenant, category=category, priority=priority)
-    minutes = policy.sla_minutes if policy else DEFAULT_SLA_MINUTES
+    channel = conversation.channel if conversation is not None else ""
+    customer = customer or (conversation.customer if conversation is not None else None)
+    policy = escalation_policy_for(tenant=tenant, category=category, priority=priority, channel=channel,
+                                   customer_tags=customer.tags if customer is not None else ())  # fmt: skip
     if ticket is None and conversation is not None:
         ticket = conversation.tickets.order_by("-created_at").first()
     review = ReviewRequest.objects.create(
@@ -63,15 +62,17 @@ def review_request_create(
         reason=reason,
         priority=priority,
         queue=policy.queue if policy else "default",
-        due_at=timezone.now() + timedelta(minutes=minutes),
         idempotency_key=idempotency_key,
         requested_by=requested_by,
         requested_by_user=requested_by_user,
-        customer=customer or (conversation.customer if conversation is not None else None),
+        customer=customer,
         conversation=conversation,
         ticket=ticket,
         turn_key=turn_key,
     )
+    clock = sla.review_opened(review, policy)
+    review.due_at = clock.due_at
+    review.save(update_fields=["due_at"])
     if ticket is not None and ticket.status not in (Ticket.Status.SOLVED, Ticket.Status.CLOSED):
         Ticket.objects.filter(pk=ticket.pk).update(status=Ticket.Status.ON_HOLD, updated_at=timezone.now())
     audit_record(
@@ -81,7 +82,12 @@ def review_request_create(
         actor_user=requested_by_user,
         actor_label=requested_by,
         target=review,
-        data={"action": action, "priority": priority, "sla_minutes": minutes},
+        data={
+            "action": action,
+            "priority": priority,
+            "sla_minutes": clock.target_minutes,
+            "policy": policy.name if policy else "",
+        },
     )
     if conversation is not None:
         event_publish(tenant_id=tenant.pk, conversation_id=conversation.pk, kind="review.requested",
@@ -102,19 +108,35 @@ def refund_review_queue(*, refund, reason, requested_by, requested_by_user, conv
     )  # fmt: skip
 
 
+def refund_review_withdraw(*, refund) -> None:
+    """orders.services.order_cancel's hook: the refund's pending review is withdrawn, quietly
+    (the shopper hears of the cancellation and its refund instead)."""
+    review = (
+        ReviewRequest.objects.for_tenant(refund.tenant_id)
+        .filter(action="process_refund", payload__refund_id=refund.pk, status=ReviewRequest.Status.PENDING)
+        .first()
+    )
+    if review is not None:
+        review_decide(review=review, decision="withdraw", reviewer=None, tell_shopper=False,
+                      note="The order was cancelled and refunded in full.")  # fmt: skip
+
+
 def review_decide(*, review: ReviewRequest, decision: str, reviewer, edits: dict | None = None, note: str = "",
-                  reason: str = "") -> ReviewDecision:  # fmt: skip
+                  reason: str = "", tell_shopper: bool = True) -> ReviewDecision:  # fmt: skip
     """Decide a pending review request: ``approve`` (with ``edits`` to the payload: approved with
     edits, the diff kept), ``reject`` (``reason``: a ReviewDecision.Reason code), ``withdraw``,
     or ``expire`` (``reviewer`` None: the system). Approval runs the action through its owning
     service in this transaction; the shopper is told on the conversation's channel and staff
-    hear a live event after commit. Deciding again the same way returns the first decision and
-    does nothing twice; any other decision on a decided request is a conflict."""
+    hear a live event after commit (``tell_shopper=False``: a withdrawal the shopper hears of
+    otherwise). Deciding again the same way returns the first decision and does nothing twice;
+    any other decision on a decided request is a conflict."""
     if decision not in DECISIONS:
         raise ApplicationError(f"Unknown decision {decision!r}: one of {', '.join(DECISIONS)}.",
                                code="invalid_decision")  # fmt: skip
     if reviewer is None and decision in ("approve", "reject"):
         raise PermissionDenied("Only a person may approve or reject a request.")
+    if reviewer is not None and decision == "expire":
+        raise PermissionDenied("A request expires by its clock, not by a person: reject or withdraw it.")
     note = (note or "").strip()[:2000]
     with transaction.atomic():
         locked = ReviewRequest.objects.select_for_update().filter(pk=review.pk, tenant_id=review.tenant_id).first()
@@ -153,7 +175,9 @@ def review_decide(*, review: ReviewRequest, decision: str, reviewer, edits: dict
             actor_user=reviewer, actor_label="" if reviewer else "sla clock",
             data={"action": locked.action, "changes": changes, "reason": record.reason_code, "result": result},
         )  # fmt: skip
-        _tell_shopper(locked, outcome, applied or locked.payload)
+        sla.review_closed(locked, now)
+        if tell_shopper:
+            _tell_shopper(locked, outcome, applied or locked.payload)
         _ticket_after(locked, outcome)
         hooks.review_decided(locked, record)
         if locked.conversation_id:
@@ -173,10 +197,16 @@ def _may_decide(review: ReviewRequest, decision: str, reviewer) -> None:
         return
     if review.requested_by_user_id == reviewer.pk:
         raise PermissionDenied("You raised this request: another reviewer must approve it.", code="own_request")
-    email = (reviewer.email or "").strip().lower()
-    if email and review.customer is not None and (review.customer.email or "").strip().lower() == email:
+    email = _mailbox(reviewer.email)
+    if email and review.customer is not None and _mailbox(review.customer.email) == email:
         raise PermissionDenied("This request is for your own customer account: another reviewer must approve it.",
                                code="own_account")  # fmt: skip
+
+
+def _mailbox(email: str | None) -> str:
+    """An address as the mailbox it reaches: case, spaces and a +tag do not make another person."""
+    local, _, domain = (email or "").strip().lower().partition("@")
+    return f"{local.split('+', 1)[0]}@{domain}" if domain else ""
 
 
 def _applied(review: ReviewRequest, action, edits: dict) -> dict:
@@ -223,14 +253,13 @@ def _ticket_after(review: ReviewRequest, outcome: str) -> None:
     if pending.exclude(pk=review.pk).exists():
         return
     now = timezone.now()
-    if outcome in (Outcome.APPROVED, Outcome.EDITED, Outcome.REJECTED):
-        Ticket.objects.filter(pk=review.ticket_id, status=Ticket.Status.ON_HOLD).update(
-            status=Ticket.Status.SOLVED, resolved_at=now, updated_at=now
-        )
-    else:
-        Ticket.objects.filter(pk=review.ticket_id, status=Ticket.Status.ON_HOLD).update(
-            status=Ticket.Status.OPEN, updated_at=now
-        )
+    solved = outcome in (Outcome.APPROVED, Outcome.EDITED, Outcome.REJECTED)
+    status = Ticket.Status.SOLVED if solved else Ticket.Status.OPEN
+    changed = Ticket.objects.filter(pk=review.ticket_id, status=Ticket.Status.ON_HOLD).update(
+        status=status, updated_at=now, **({"resolved_at": now} if solved else {})
+    )
+    if changed:
+        sla.ticket_status_changed(Ticket.objects.get(pk=review.ticket_id), at=now)
 
 
 def _event(review: ReviewRequest) -> dict:

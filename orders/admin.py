@@ -79,10 +79,13 @@ class OrderAdmin(TenantScopedAdmin):
             services.order_status_update(tenant=obj.tenant, order=obj, status=status, actor_user=request.user)
             obj.refresh_from_db()
 
-    @admin.action(description="Cancel the selected orders (a paid order is refunded)")
+    @admin.action(description="Cancel the selected orders (a paid order is refunded)", permissions=["change"])
     def cancel_orders(self, request, queryset):
         done = 0
         for order in queryset.select_related("tenant"):
+            if not self._may_edit(request, order):  # a manager here may only view in another store
+                self.message_user(request, f"You may not cancel {order.number}.", level=messages.ERROR)
+                continue
             try:
                 services.order_cancel(tenant=order.tenant, order=order, actor_user=request.user)
                 done += 1

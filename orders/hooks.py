@@ -19,3 +19,18 @@ def refund_review_request(**kwargs) -> None:
     if _refund_reviewer is None:
         raise ImproperlyConfigured("No app handles refund reviews: is hitl in INSTALLED_APPS?")
     _refund_reviewer(**kwargs)
+
+
+_refund_withdrawn: Callable | None = None
+
+
+def refund_withdrawn_register(handler: Callable) -> None:
+    """``handler(*, refund)``: a refund waiting for review was withdrawn (its order cancelled):
+    its review request is withdrawn too, in the caller's transaction."""
+    global _refund_withdrawn
+    _refund_withdrawn = handler
+
+
+def refund_withdrawn(**kwargs) -> None:
+    if _refund_withdrawn is not None:
+        _refund_withdrawn(**kwargs)

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from orders import hooks
@@ -62,13 +62,20 @@ def order_cancel(
     previous = order.status
     order.status = Order.Status.CANCELLED
     order.save(update_fields=["status", "updated_at"])
+    # A refund still waiting for review is overtaken: the cancellation pays back all that is
+    # left, and the review is withdrawn (a reviewer rejecting it later would short the shopper).
+    for waiting in order.refunds.filter(status=Refund.Status.PENDING_REVIEW):
+        refund_decline(tenant=tenant, refund=waiting, actor_user=actor_user, status=Refund.Status.WITHDRAWN,
+                       reason="The order was cancelled and refunded in full.")  # fmt: skip
+        hooks.refund_withdrawn(refund=waiting)
     paid_back = order.total - refunded_total(order=order) if previous == Order.Status.PAID else Decimal("0")
     if paid_back > 0:
+        earlier = order.refunds.filter(_cancellation_keys(order)).count()
         Refund.objects.create(
             tenant=tenant, order=order, amount=paid_back, reason="Order cancelled before it shipped.",
             requested_by=Refund.RequestedBy.STAFF if actor_user is not None else Refund.RequestedBy.AI,
-            requested_by_user=actor_user, idempotency_key=f"cancel:{order.pk}", status=Refund.Status.PROCESSED,
-            processed_at=timezone.now(),
+            requested_by_user=actor_user, status=Refund.Status.PROCESSED, processed_at=timezone.now(),
+            idempotency_key=f"cancel:{order.pk}" + (f":{earlier + 1}" if earlier else ""),
         )  # fmt: skip
     audit_record(
         tenant=tenant, verb="order.cancelled", target=order,
@@ -77,9 +84,13 @@ def order_cancel(
     return order
 
 
+def _cancellation_keys(order: Order) -> Q:
+    return Q(idempotency_key=f"cancel:{order.pk}") | Q(idempotency_key__startswith=f"cancel:{order.pk}:")
+
+
 def cancellation_refund(*, order: Order) -> Refund | None:
-    """The refund a cancellation paid back, if it did."""
-    return order.refunds.filter(idempotency_key=f"cancel:{order.pk}").first()
+    """The refund the order's (last) cancellation paid back, if it did."""
+    return order.refunds.filter(_cancellation_keys(order)).order_by("-created_at", "-id").first()
 
 
 def refunded_total(*, order: Order) -> Decimal:
@@ -100,7 +111,10 @@ def refund_check(*, order: Order, amount: Decimal | None) -> Decimal:
     remaining = order.total - refunded_total(order=order)
     if remaining <= 0:
         raise Conflict(f"Order {order.number} has already been refunded in full.", code="fully_refunded")
-    amount = Decimal(remaining if amount is None else amount).quantize(CENT)
+    amount = Decimal(remaining if amount is None else amount)
+    if not amount.is_finite():
+        raise ApplicationError("A refund must be a number of money.", code="invalid_amount")
+    amount = amount.quantize(CENT)
     if amount <= 0:
         raise ApplicationError("A refund must be more than zero.", code="invalid_amount")
     if amount > remaining:
@@ -218,8 +232,14 @@ def refund_approve(
         raise Conflict(f"This refund is {refund.get_status_display().lower()}; it can no longer be approved.",
                        code="refund_not_pending", extra={"status": refund.status})  # fmt: skip
     proposed = refund.amount
+    if order.status not in REFUNDABLE:
+        raise Conflict(f"Order {order.number} is {order.get_status_display().lower()}; this refund can no longer "
+                       "be approved.", code="not_refundable", extra={"status": order.status})  # fmt: skip
     if amount is not None:
-        amount = Decimal(amount).quantize(CENT)
+        amount = Decimal(amount)
+        if not amount.is_finite():
+            raise ApplicationError("A refund must be a number of money.", code="invalid_amount")
+        amount = amount.quantize(CENT)
         left = order.total - (refunded_total(order=order) - refund.amount)
         if amount <= 0:
             raise ApplicationError("A refund must be more than zero.", code="invalid_amount")

@@ -41,6 +41,24 @@ class SameTenantForm(ModelForm):
         return cleaned
 
 
+class TenantFilter(admin.SimpleListFilter):
+    """The stores a staff member belongs to (every store for a superuser): Django's own filter
+    on the foreign key would list every store's name."""
+
+    title = "store"
+    parameter_name = "tenant__id__exact"
+
+    def lookups(self, request, model_admin):
+        stores = Tenant.objects.order_by("name")
+        if not model_admin._superuser(request):
+            stores = stores.filter(id__in=model_admin._ids(request))
+        return [(str(t.pk), t.name) for t in stores]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(tenant_id=value) if value and value.isdigit() else queryset
+
+
 class TenantScopedAdmin(admin.ModelAdmin):
     form = SameTenantForm
     # Roles that may see rows here, and roles that may add, change and delete them.
@@ -65,7 +83,7 @@ class TenantScopedAdmin(admin.ModelAdmin):
     def get_list_filter(self, request):
         filters = list(super().get_list_filter(request))
         if self._superuser(request) or len(self._ids(request)) > 1:
-            filters.insert(0, "tenant")
+            filters.insert(0, TenantFilter)
         return filters
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

@@ -25,7 +25,20 @@ from factory.django import DjangoModelFactory
 
 from agents.models import AgentProfile, AgentRun, Intent, IntentExample, ToolCall
 from conversations.models import Channel, Conversation, Customer, Message, Ticket
-from hitl.models import EscalationPolicy, OutcomeMessage, Priority, ReviewDecision, ReviewRequest
+from hitl.models import (
+    BusinessCalendar,
+    BusinessPeriod,
+    EscalationPolicy,
+    Holiday,
+    OutcomeMessage,
+    Priority,
+    ReviewDecision,
+    ReviewRequest,
+    SlaBreach,
+    SlaClock,
+    SlaTarget,
+    TicketSla,
+)
 from knowledge.models import Article, ArticleVersion, Chunk, LexemeCount
 from orders.models import Inventory, Order, OrderItem, Product, Refund, ReturnLabel
 from tenants.models import ApiKey, AuditEvent, Membership, Tenant, UsageDay, WidgetKey
@@ -414,13 +427,112 @@ class OutcomeMessageFactory(TenantOwnedFactory):
 
 
 class EscalationPolicyFactory(TenantOwnedFactory):
+    """A policy with a review target of ``review_minutes`` (60 unless given; 0: no targets)."""
+
     class Meta:
         model = EscalationPolicy
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Policy {n}")
     category = factory.Sequence(lambda n: f"category-{n}")
     priority = ""
-    sla_minutes = 60
+
+    @factory.post_generation
+    def review_minutes(obj, create, extracted, **kwargs):
+        minutes = 60 if extracted is None else extracted
+        if create and minutes:
+            SlaTarget.objects.create(tenant=obj.tenant, policy=obj, metric="review", minutes=minutes)
+
+
+class SlaTargetFactory(TenantOwnedFactory):
+    class Meta:
+        model = SlaTarget
+
+    _tenant_parents = ("policy",)
+    _tenant_source = "policy"
+
+    policy = factory.SubFactory(EscalationPolicyFactory, review_minutes=0)
+    tenant = factory.SelfAttribute("policy.tenant")
+    metric = "first_response"
+    minutes = 30
+
+
+class BusinessCalendarFactory(TenantOwnedFactory):
+    class Meta:
+        model = BusinessCalendar
+
+    name = factory.Sequence(lambda n: f"Hours {n}")
+    timezone = "America/New_York"
+
+
+class BusinessPeriodFactory(TenantOwnedFactory):
+    class Meta:
+        model = BusinessPeriod
+
+    _tenant_parents = ("calendar",)
+    _tenant_source = "calendar"
+
+    calendar = factory.SubFactory(BusinessCalendarFactory)
+    tenant = factory.SelfAttribute("calendar.tenant")
+    weekday = 0
+    opens = datetime.time(9, 0)
+    closes = datetime.time(17, 0)
+
+
+class HolidayFactory(TenantOwnedFactory):
+    class Meta:
+        model = Holiday
+
+    _tenant_parents = ("calendar",)
+    _tenant_source = "calendar"
+
+    calendar = factory.SubFactory(BusinessCalendarFactory)
+    tenant = factory.SelfAttribute("calendar.tenant")
+    date = factory.Sequence(lambda n: datetime.date(2026, 1, 1) + datetime.timedelta(days=n))
+    name = "Holiday"
+
+
+class TicketSlaFactory(TenantOwnedFactory):
+    class Meta:
+        model = TicketSla
+
+    _tenant_parents = ("ticket",)
+    _tenant_source = "ticket"
+
+    ticket = factory.SubFactory(TicketFactory)
+    tenant = factory.SelfAttribute("ticket.tenant")
+    policy = None
+
+
+class SlaClockFactory(TenantOwnedFactory):
+    class Meta:
+        model = SlaClock
+
+    _tenant_parents = ("ticket",)
+    _tenant_source = "ticket"
+
+    ticket = factory.SubFactory(TicketFactory)
+    tenant = factory.SelfAttribute("ticket.tenant")
+    metric = "first_response"
+    target_minutes = 30
+    started_at = factory.LazyFunction(timezone.now)
+    due_at = factory.LazyAttribute(lambda o: o.started_at + datetime.timedelta(minutes=o.target_minutes))
+    warn_at = factory.LazyAttribute(lambda o: o.started_at + datetime.timedelta(minutes=o.target_minutes * 0.75))
+
+
+class SlaBreachFactory(TenantOwnedFactory):
+    class Meta:
+        model = SlaBreach
+
+    _tenant_parents = ("clock",)
+    _tenant_source = "clock"
+
+    clock = factory.SubFactory(SlaClockFactory)
+    tenant = factory.SelfAttribute("clock.tenant")
+    ticket = factory.SelfAttribute("clock.ticket")
+    metric = factory.SelfAttribute("clock.metric")
+    due_at = factory.SelfAttribute("clock.due_at")
+    breached_at = factory.LazyFunction(timezone.now)
 
 
 # --------------------------------------------------------------------------- agents

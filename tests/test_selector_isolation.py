@@ -69,10 +69,10 @@ def test_review_queue_is_per_tenant_and_most_urgent_first(tenant, other_tenant):
 
 
 def test_the_most_specific_escalation_rule_wins_within_the_tenant(tenant, other_tenant):
-    f.EscalationPolicyFactory(tenant=other_tenant, category="refund", priority="high", sla_minutes=5)
-    fallback = f.EscalationPolicyFactory(tenant=tenant, category="", priority="", sla_minutes=480)
-    any_high = f.EscalationPolicyFactory(tenant=tenant, category="", priority="high", sla_minutes=120)
-    refund = f.EscalationPolicyFactory(tenant=tenant, category="refund", priority="", sla_minutes=60)
+    f.EscalationPolicyFactory(tenant=other_tenant, category="refund", priority="high", review_minutes=5)
+    fallback = f.EscalationPolicyFactory(tenant=tenant, category="", priority="", review_minutes=480)
+    any_high = f.EscalationPolicyFactory(tenant=tenant, category="", priority="high", review_minutes=120)
+    refund = f.EscalationPolicyFactory(tenant=tenant, category="refund", priority="", review_minutes=60)
     assert hitl_selectors.escalation_policy_for(tenant=tenant, category="refund", priority="high") == refund
     assert hitl_selectors.escalation_policy_for(tenant=tenant, category="shipping", priority="high") == any_high
     assert hitl_selectors.escalation_policy_for(tenant=tenant, category="shipping", priority="low") == fallback

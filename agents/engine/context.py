@@ -68,6 +68,7 @@ class Turn:
                 .values_list("tool", "arguments", "status", "result")[:20]
             )
             self._done_before = [(tool, args or {}, status, result or {}) for tool, args, status, result in calls]
+            self._done_before += _approved_refunds(self.conversation)
         return self._done_before
 
     @property
@@ -84,6 +85,27 @@ class Turn:
     @property
     def text(self) -> str:
         return "\n".join(message.body for message in self.messages)
+
+
+def _approved_refunds(conversation: Conversation) -> list[tuple]:
+    """Refunds a reviewer approved in this conversation, as the refund tool's own success would
+    read: the money moved, so a reply may say so ("your refund of 913.40 USD has been approved")."""
+    from hitl.models import ReviewDecision
+
+    decisions = (
+        ReviewDecision.objects.for_tenant(conversation.tenant_id)
+        .filter(review__conversation=conversation, review__action="process_refund",
+                outcome__in=[ReviewDecision.Outcome.APPROVED, ReviewDecision.Outcome.EDITED])
+        .order_by("-created_at")[:20]
+    )  # fmt: skip
+    found = []
+    for decision in decisions:
+        applied = decision.applied or {}
+        number, amount = str(applied.get("order_number") or ""), str(applied.get("amount") or "")
+        found.append(("process_refund", {"order_number": number, "amount": amount}, "ok",
+                      {"message": f"Refunded {amount} for {number}.", "amount": amount,
+                       "refund_status": (decision.result or {}).get("refund_status", "processed")}))  # fmt: skip
+    return found
 
 
 def history(turn: Turn) -> list[Message]:

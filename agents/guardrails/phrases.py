@@ -42,7 +42,7 @@ ME = (
 )
 PERSON = (
     r"(colleague|team ?mate|team member|member of (our|the) (support )?team|(support|our|the|a) team|person|human"
-    r"|specialist|agent|someone|somebody|supervisor|manager|representative|rep|staff|people|team)"
+    r"|specialist|agent|someone|somebody|supervisor|manager|reviewer|representative|rep|staff|people|team)"
 )
 FOLLOW_UP = r"(take over|reply|respond|get back|contact|be in touch|reach out|review|look into|follow up|help|call)"
 SUM = r"(\$\s?\d[\d,.]*|\d[\d,.]*\s?(usd|eur|gbp|dollars?))"
@@ -81,6 +81,14 @@ REFUND = Claim(
         r"|\byou('ve|\s+have)?\s+(now\s+|already\s+)?(got|gotten|received)\s+(your\s+|the\s+|a\s+)?(money|refund|funds"
         r"|reimbursement)\b(\s+back\b)?"
         r"|^\W*approved\b|\bapproved\s*!"
+        # A review's yes told as news: "our team has approved your refund", "your request for
+        # ORD-1001 has been approved", "it got the green light", "approval granted"
+        rf"|\b{PERSON}\s+(has\s+|have\s+|had\s+)?(now\s+|already\s+|just\s+)?(approved|accepted|okayed|ok'?d"
+        r"|green-?lit|signed off( on)?|authori[sz]ed|cleared)\b"
+        rf"|\b(request|refund|claim|it|that|this)\b{GAP}{{0,30}}?{DONE}\b{BE_DONE}\s+(now\s+|already\s+|officially\s+)?"
+        r"(approved|accepted|green-?lit|signed off|okayed)\b"
+        r"|\b(got|has|have|received)\s+(the\s+)?green light\b|\bpassed\s+(the\s+|its\s+)?review\b"
+        r"|\bapproval\s*(granted|given|received|confirmed)\b"
     ),
     _re(
         r"\byou('ll|\s+will|\s+should)\s+(see|get|receive|have)\b.{0,40}\b(money|refund|funds|credit|reimbursement)"

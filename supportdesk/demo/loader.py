@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
@@ -22,10 +22,22 @@ from django.db import models, transaction
 from agents.models import AgentProfile, Intent
 from agents.services import intents_load
 from conversations.models import Conversation, Customer, Message, Ticket
-from hitl.models import EscalationPolicy
+from hitl.models import (
+    BusinessCalendar,
+    BusinessPeriod,
+    EscalationPolicy,
+    Holiday,
+    ReviewDecision,
+    ReviewRequest,
+    SlaClock,
+    SlaTarget,
+)
+from hitl.services import review_decide
+from hitl.sla import sla_evaluate
 from knowledge.models import Article
 from knowledge.services import article_save
 from orders.models import Inventory, Order, OrderItem, Product, Refund, ReturnLabel
+from orders.services import refund_submit
 from supportdesk.demo import DEMO_PASSWORD, DEMO_TENANTS, DEMO_USERS
 from supportdesk.demo.spec import ConversationSpec, CustomerSpec, OrderSpec, ProductSpec, TenantDemo, UserSpec
 from tenants.models import Membership, Tenant, WidgetKey
@@ -46,6 +58,17 @@ class _Seeder:
         if created:
             self.created[model] += 1
         return obj, created
+
+    def calendar(self, tenant: Tenant, spec) -> BusinessCalendar:
+        calendar, created = self.get_or_create(BusinessCalendar, tenant=tenant, name=spec.name,
+                                               defaults={"timezone": spec.timezone})  # fmt: skip
+        if created:
+            for weekday, opens, closes in spec.periods:
+                self.create(BusinessPeriod, tenant=tenant, calendar=calendar, weekday=weekday,
+                            opens=time.fromisoformat(opens), closes=time.fromisoformat(closes))  # fmt: skip
+            for day, name in spec.holidays:
+                self.create(Holiday, tenant=tenant, calendar=calendar, date=date.fromisoformat(day), name=name)
+        return calendar
 
     def create(self, model: type[models.Model], **values):
         self.created[model] += 1
@@ -129,14 +152,23 @@ class _Seeder:
             )
             self.created[Article] += 1
 
+        calendar = self.calendar(tenant, spec.calendar) if spec.calendar else None
         for policy in spec.escalation_policies:
-            self.get_or_create(
-                EscalationPolicy,
-                tenant=tenant,
-                category=policy.category,
-                priority=policy.priority,
-                defaults={"name": policy.name, "sla_minutes": policy.sla_minutes, "queue": policy.queue},
-            )
+            row, created = self.get_or_create(
+                EscalationPolicy, tenant=tenant, category=policy.category, priority=policy.priority,
+                channel=policy.channel, customer_tag=policy.customer_tag,
+                defaults={"name": policy.name, "queue": policy.queue, "calendar": calendar},
+            )  # fmt: skip
+            if not created:
+                continue
+            minutes = {
+                "review": policy.review_minutes, "first_response": policy.first_response_minutes,
+                "next_response": policy.next_response_minutes, "resolution": policy.resolution_minutes,
+            }  # fmt: skip
+            for metric, value in minutes.items():
+                if value:
+                    self.create(SlaTarget, tenant=tenant, policy=row, metric=metric, minutes=value,
+                                business_hours=policy.business_hours and metric != "review")  # fmt: skip
         for profile in spec.agent_profiles:
             self.get_or_create(
                 AgentProfile,
@@ -153,9 +185,49 @@ class _Seeder:
 
         self.intents(tenant)
 
+        conversations = {}
         for conversation in spec.conversations:
-            self.conversation(tenant, conversation, customer=customers[conversation.customer], staff=users)
+            conversations[conversation.subject] = self.conversation(
+                tenant, conversation, customer=customers[conversation.customer], staff=users
+            )
+        for review in spec.reviews:
+            self.review(tenant, review, conversation=conversations.get(review.conversation), staff=users)
+        if spec.reviews:
+            sla_evaluate()  # the queue's breaches, as the beat task would find them
         return tenant
+
+    def review(self, tenant: Tenant, spec, *, conversation, staff: dict[str, AbstractUser]) -> None:
+        """A refund the agent sent for review at ``requested_ago``, through the services (the
+        review request, its SLA clock, the decision and its messages), then dated back."""
+        key = f"demo-review-{spec.order}"
+        if Refund.objects.filter(tenant=tenant, idempotency_key=key).exists():
+            return
+        order = Order.objects.get(tenant=tenant, number=spec.order)
+        asked = self.anchor - spec.requested_ago
+        refund = refund_submit(tenant=tenant, order=order, amount=spec.amount, reason=spec.reason, requested_by="ai",
+                               idempotency_key=key, conversation=conversation)  # fmt: skip
+        self.created[Refund] += 1
+        request = ReviewRequest.objects.get(tenant=tenant, payload__refund_id=refund.pk)
+        self.created[ReviewRequest] += 1
+        Refund.objects.filter(pk=refund.pk).update(created_at=asked)
+        ReviewRequest.objects.filter(pk=request.pk).update(created_at=asked)
+        for clock in SlaClock.objects.filter(review=request):
+            shift = asked - clock.started_at
+            SlaClock.objects.filter(pk=clock.pk).update(started_at=asked, due_at=clock.due_at + shift,
+                                                        warn_at=clock.warn_at + shift)  # fmt: skip
+            ReviewRequest.objects.filter(pk=request.pk).update(due_at=clock.due_at + shift)
+        if not spec.decision:
+            return
+        request.refresh_from_db()
+        edits = {"amount": str(spec.edited_amount)} if spec.edited_amount is not None else None
+        record = review_decide(review=request, decision=spec.decision, reviewer=staff["reviewer"], edits=edits,
+                               reason=spec.reject_reason, note=spec.note)  # fmt: skip
+        decided = asked + spec.decided_after
+        ReviewDecision.objects.filter(pk=record.pk).update(created_at=decided)
+        ReviewRequest.objects.filter(pk=request.pk).update(decided_at=decided)
+        SlaClock.objects.filter(review=request).update(met_at=decided)
+        Refund.objects.filter(pk=refund.pk, processed_at__isnull=False).update(processed_at=decided)
+        Message.objects.filter(metadata__review_id=request.pk).update(created_at=decided)
 
     def intents(self, tenant: Tenant) -> None:
         """The store's triage categories, from supportdesk/demo/intents/<slug>.json, once."""

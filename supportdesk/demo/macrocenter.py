@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from supportdesk.demo.spec import (
     AgentProfileSpec,
+    CalendarSpec,
     ConversationSpec,
     CustomerSpec,
     EscalationPolicySpec,
@@ -17,6 +18,7 @@ from supportdesk.demo.spec import (
     OrderSpec,
     ProductSpec,
     RefundSpec,
+    ReviewSpec,
     TenantDemo,
     TicketSpec,
     WidgetKeySpec,
@@ -776,16 +778,102 @@ ORDERS = (
         shipped_after=days(1),
         delivered_after=days(3),
     ),
+    # Refunds the agent sent to the review queue (REVIEWS below)
+    OrderSpec(
+        number="ORD-1027",
+        customer=JORDAN,
+        status="delivered",
+        items=(("MC-GPU-RTX4080S-GXS", 1),),
+        placed_ago=days(10),
+        carrier="UPS",
+        tracking_number="1Z4F829A0377810455",
+        shipped_after=days(1),
+        delivered_after=days(3),
+    ),
+    OrderSpec(
+        number="ORD-1028",
+        customer=JORDAN,
+        status="delivered",
+        items=(("MC-GPU-RTX4090-TUF", 1),),
+        placed_ago=days(16),
+        carrier="UPS",
+        tracking_number="1Z4F829A0377810462",
+        shipped_after=days(1),
+        delivered_after=days(3),
+    ),
+    OrderSpec(
+        number="ORD-1029",
+        customer=JORDAN,
+        status="delivered",
+        items=(("MC-GPU-RX7900XTX-PULSE", 1),),
+        placed_ago=days(14),
+        carrier="FedEx",
+        tracking_number="394856001299",
+        shipped_after=days(1),
+        delivered_after=days(4),
+    ),
 )
 
 # --------------------------------------------------------------------------- support set-up
 
 ESCALATION_POLICIES = (
-    EscalationPolicySpec("Refunds, high priority", category="refund", priority="high", sla_minutes=60, queue="billing"),
-    EscalationPolicySpec("Refunds", category="refund", sla_minutes=240, queue="billing"),
-    EscalationPolicySpec("Urgent, any topic", priority="urgent", sla_minutes=30, queue="urgent"),
-    EscalationPolicySpec("High priority, any topic", priority="high", sla_minutes=120, queue="default"),
-    EscalationPolicySpec("Everything else", sla_minutes=480, queue="default"),
+    EscalationPolicySpec(
+        "Refunds, high priority",
+        category="refund",
+        priority="high",
+        review_minutes=60,
+        queue="billing",
+        first_response_minutes=15,
+        next_response_minutes=60,
+        resolution_minutes=480,
+        business_hours=True,
+    ),
+    EscalationPolicySpec(
+        "Refunds",
+        category="refund",
+        review_minutes=240,
+        queue="billing",
+        first_response_minutes=30,
+        resolution_minutes=960,
+        business_hours=True,
+    ),
+    EscalationPolicySpec(
+        "Urgent, any topic",
+        priority="urgent",
+        review_minutes=30,
+        queue="urgent",
+        first_response_minutes=5,
+        next_response_minutes=15,
+        resolution_minutes=240,
+    ),
+    EscalationPolicySpec(
+        "VIP customers",
+        customer_tag="vip",
+        review_minutes=60,
+        queue="default",
+        first_response_minutes=10,
+        next_response_minutes=30,
+        resolution_minutes=480,
+    ),
+    EscalationPolicySpec(
+        "High priority, any topic",
+        priority="high",
+        review_minutes=120,
+        queue="default",
+        first_response_minutes=15,
+        next_response_minutes=60,
+        resolution_minutes=960,
+        business_hours=True,
+    ),
+    EscalationPolicySpec(
+        "Everything else",
+        review_minutes=480,
+        queue="default",
+        first_response_minutes=60,
+        next_response_minutes=240,
+        resolution_minutes=2880,
+        business_hours=True,
+    ),
 )
 
 _HOUSE_RULES = """\
@@ -984,6 +1072,126 @@ CONVERSATIONS = (
             ),
         ),
     ),
+    ConversationSpec(
+        customer=JORDAN,
+        channel="web",
+        subject="RTX 4080 SUPER: loud coil whine",
+        status="open",
+        handled_by="ai",
+        messages=(
+            MessageSpec(
+                "customer",
+                "My RTX 4080 SUPER from ORD-1027 has terrible coil whine. I'd like a full refund.",
+                hours(0.5),
+            ),
+            MessageSpec(
+                "ai",
+                "I'm sorry about the noise. I will refund the full amount for order ORD-1027. Shall I "
+                "go ahead? Please reply yes to confirm.",
+                hours(0.49),
+            ),
+            MessageSpec("customer", "yes", hours(0.45)),
+            MessageSpec(
+                "ai",
+                "A refund of the full amount for ORD-1027 needs a member of our team to approve it; "
+                "they will review it, usually within one business day.",
+                hours(0.44),
+            ),
+        ),
+    ),
+    ConversationSpec(
+        customer=JORDAN,
+        channel="email",
+        subject="Refund for the RX 7900 XT I sent back",
+        status="open",
+        handled_by="ai",
+        messages=(
+            MessageSpec(
+                "customer",
+                "Hi, you should have my RX 7900 XT (ORD-1009) back by now. When do I get my money?",
+                hours(3.2),
+            ),
+            MessageSpec(
+                "ai",
+                "Thanks, Jordan: the card is back in our warehouse. A refund of the full amount for "
+                "ORD-1009 needs a member of our team to approve it; they will review it, usually "
+                "within one business day.",
+                hours(3.1),
+            ),
+        ),
+    ),
+    ConversationSpec(
+        customer=JORDAN,
+        channel="web",
+        subject="RTX 4090: scratched backplate",
+        status="open",
+        handled_by="ai",
+        messages=(
+            MessageSpec(
+                "customer",
+                "The RTX 4090 (ORD-1028) works but the backplate is badly scratched. Can I get money back?",
+                days(2.05),
+            ),
+            MessageSpec(
+                "ai",
+                "A refund for ORD-1028 needs a member of our team to approve it; they will review it, "
+                "usually within one business day.",
+                days(2.04),
+            ),
+        ),
+    ),
+    ConversationSpec(
+        customer=JORDAN,
+        channel="web",
+        subject="RX 7900 XTX: changed my mind",
+        status="open",
+        handled_by="ai",
+        messages=(
+            MessageSpec(
+                "customer", "I found the RX 7900 XTX (ORD-1029) cheaper elsewhere, refund it please.", days(1.2)
+            ),
+            MessageSpec(
+                "ai",
+                "A refund for ORD-1029 needs a member of our team to approve it; they will review it, "
+                "usually within one business day.",
+                days(1.19),
+            ),
+        ),
+    ),
+)
+
+# The review queue on a first `make run`: one past its SLA clock, one due soon, two decided.
+REVIEWS = (
+    ReviewSpec(
+        "ORD-1009",
+        None,
+        "Returned, back in the warehouse.",
+        hours(3.1),
+        conversation="Refund for the RX 7900 XT I sent back",
+    ),
+    ReviewSpec("ORD-1027", None, "Loud coil whine.", hours(0.44), conversation="RTX 4080 SUPER: loud coil whine"),
+    ReviewSpec(
+        "ORD-1028",
+        None,
+        "Scratched backplate; the card works.",
+        days(2.04),
+        conversation="RTX 4090: scratched backplate",
+        decision="approve",
+        edited_amount=D("300.00"),
+        decided_after=hours(0.6),
+        note="Cosmetic only: a partial refund, as for open-box.",
+    ),
+    ReviewSpec(
+        "ORD-1029",
+        None,
+        "Found it cheaper elsewhere.",
+        days(1.19),
+        conversation="RX 7900 XTX: changed my mind",
+        decision="reject",
+        reject_reason="policy",
+        decided_after=hours(2.5),
+        note="A price difference is not a reason for a refund; offer the price-match policy.",
+    ),
 )
 
 MACROCENTER = TenantDemo(
@@ -999,7 +1207,14 @@ MACROCENTER = TenantDemo(
     tax_rates=TAX_RATES,
     article_owner="owner",
     escalation_policies=ESCALATION_POLICIES,
+    calendar=CalendarSpec(
+        "Support hours",
+        "America/Los_Angeles",
+        periods=(*((day, "08:00", "18:00") for day in range(5)), (5, "10:00", "16:00")),
+        holidays=(("2026-12-25", "Christmas Day"), ("2027-01-01", "New Year's Day")),
+    ),
     agent_profiles=AGENT_PROFILES,
     widget_keys=WIDGET_KEYS,
     conversations=CONVERSATIONS,
+    reviews=REVIEWS,
 )

@@ -198,7 +198,11 @@ NORTHWIND = TenantDemo(
     refund_review_threshold=D("100.00"),
     return_window_days=30,
     article_owner="northwind",
-    escalation_policies=(EscalationPolicySpec("Everything", sla_minutes=720, queue="default"),),
+    escalation_policies=(
+        EscalationPolicySpec(
+            "Everything", review_minutes=720, queue="default", first_response_minutes=60, resolution_minutes=2880
+        ),
+    ),
     agent_profiles=(
         AgentProfileSpec(
             name="Assistant",

@@ -115,11 +115,43 @@ class ConversationSpec:
 
 @dataclass(frozen=True)
 class EscalationPolicySpec:
+    """An SLA policy: its conditions (blank matches any) and its targets in minutes."""
+
     name: str
-    sla_minutes: int
+    review_minutes: int
     queue: str
-    category: str = ""  # blank matches any
-    priority: str = ""  # blank matches any
+    category: str = ""
+    priority: str = ""
+    channel: str = ""
+    customer_tag: str = ""
+    first_response_minutes: int | None = None
+    next_response_minutes: int | None = None
+    resolution_minutes: int | None = None
+    business_hours: bool = False  # the response and resolution targets count the store's hours only
+
+
+@dataclass(frozen=True)
+class ReviewSpec:
+    """A refund that went to the review queue: waiting, or decided by the demo reviewer."""
+
+    order: str  # OrderSpec.number
+    amount: Decimal | None  # None: all that is left
+    reason: str  # the shopper's
+    requested_ago: timedelta
+    conversation: str = ""  # ConversationSpec.subject the agent asked in
+    decision: str = ""  # "", approve or reject
+    edited_amount: Decimal | None = None
+    reject_reason: str = ""  # hitl.ReviewDecision.Reason value
+    decided_after: timedelta | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class CalendarSpec:
+    name: str
+    timezone: str
+    periods: tuple[tuple[int, str, str], ...]  # weekday (0 = Monday), opens, closes ("09:00")
+    holidays: tuple[tuple[str, str], ...] = ()  # ISO date, name
 
 
 @dataclass(frozen=True)
@@ -182,9 +214,11 @@ class TenantDemo:
     tax_rates: Mapping[str, Decimal] = field(default_factory=dict)
     article_owner: str = ""  # username
     escalation_policies: tuple[EscalationPolicySpec, ...] = ()
+    calendar: CalendarSpec | None = None  # the business hours every policy's business-hours targets count
     agent_profiles: tuple[AgentProfileSpec, ...] = ()
     widget_keys: tuple[WidgetKeySpec, ...] = ()
     conversations: tuple[ConversationSpec, ...] = ()
+    reviews: tuple[ReviewSpec, ...] = ()  # after the conversations; then the SLA clocks are checked once
 
     @property
     def articles(self) -> tuple[ArticleSpec, ...]:

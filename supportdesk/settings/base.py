@@ -178,6 +178,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "agents.tasks.answer_stragglers",
         "schedule": timedelta(minutes=1),
     },
+    "hitl-sla-evaluate": {
+        "task": "hitl.tasks.sla_evaluate",
+        "schedule": timedelta(minutes=1),
+    },
     "conversations-deliver-stuck": {
         "task": "conversations.tasks.deliver_stuck",
         "schedule": timedelta(minutes=1),

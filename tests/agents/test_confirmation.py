@@ -95,3 +95,28 @@ def test_the_models_prose_beside_a_proposal_keeps_no_promise_of_its_own():
         "Sorry to hear that! Thanks for your patience. I will refund 10.00 USD for order ORD-1014. "
         "Shall I go ahead? Please reply yes to confirm."
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "tool"),
+    [("yeah right", "process_refund"), ("yeah right.", "cancel_order"), ("yes is that right", "process_refund"),
+     ("yes, is this the right order", "cancel_order"), ("ja ja", "process_refund"), ("yeah yeah", "process_refund")],
+)  # fmt: skip
+def test_sarcasm_and_a_question_without_its_mark_are_no_yes(text, tool):
+    """Red-team pass 9: made only of yes words, and no yes."""
+    assert not is_explicit_yes(text, tool=tool)
+
+
+@pytest.mark.parametrize(
+    ("text", "tool"),
+    [("Yes, cancel my order", "cancel_order"), ("yes please cancel my order", "cancel_order"),
+     ("Yes, go ahead and cancel it", "cancel_order"), ("yes go ahead and do it", "process_refund"),
+     ("Yes please proceed", "process_refund"), ("Yes, proceed.", "cancel_order"), ("yes of course", "process_refund"),
+     ("Yes, thanks so much!", "process_refund"), ("yes that works", "process_refund"),
+     ("Yes I'd like the refund", "process_refund"), ("yes refund me", "process_refund"), ("Yes :)", "process_refund"),
+     ("sure thing", "process_refund"), ("yes, that would be great", "process_refund"),
+     ("Yes, please send the label", "create_return_label"), ("yes please refund it to my card", "process_refund"),
+     ("yes, that's right", "process_refund")],
+)  # fmt: skip
+def test_a_plain_yes_in_common_wording_is_taken(text, tool):
+    assert is_explicit_yes(text, tool=tool)

@@ -142,3 +142,62 @@ def test_the_stores_wording_is_checked_for_unknown_placeholders(client, tenant):
                                  "body": "Refunded {amount} {currency} for {order}.", "active": "on"})  # fmt: skip
     assert response.status_code == 302 and OutcomeMessage.objects.filter(tenant=tenant).count() == 1
     assert ReviewRequest.objects.count() == 0
+
+
+class TestPassNine:
+    def test_a_forged_withdraw_or_expire_from_the_console_is_refused(self, client, tenant):
+        review, refund, _, _ = big_refund(tenant)
+        client.force_login(staff(tenant))
+        for choice in ("withdraw", "expire", "anything"):
+            decide(client, review, decision=choice)
+        refund.refresh_from_db()
+        assert refund.status == "pending_review" and not ReviewDecision.objects.exists()
+
+    def test_a_nan_amount_is_a_message_not_a_500(self, client, tenant):
+        review, _, _, _ = big_refund(tenant)
+        client.force_login(staff(tenant))
+        response = decide(client, review, decision="approve_edited", amount="NaN")
+        assert response.status_code == 302
+        assert "Write the amount like" in client.get(response.url).content.decode()
+
+    @pytest.mark.parametrize("body", ["Refunded {amount:.2f} {currency}", "Order {order!r}", "{amount:>50000000}"])
+    def test_a_wording_with_a_format_is_refused_and_never_blocks_a_decision(self, client, tenant, body):
+        client.force_login(staff(tenant, role=Membership.Role.OWNER))
+        data = {"tenant": tenant.pk, "outcome": "approved", "action": "", "body": body, "active": "on"}
+        response = client.post(reverse("admin:hitl_outcomemessage_add"), data)
+        assert response.status_code == 200 and "without a format" in response.content.decode()
+        OutcomeMessage.objects.create(tenant=tenant, outcome="approved", body=body)  # saved around the form
+        review, _, order, _ = big_refund(tenant)
+        from hitl import services
+
+        services.review_decide(review=review, decision="approve", reviewer=staff(tenant))
+        told = review.conversation.messages.get(direction="outbound").body
+        assert order.number in told and len(told) < 500  # the default wording instead
+
+    def test_the_csv_neutralises_formulas_in_every_column(self, client, tenant):
+        from hitl import services
+
+        review, _, _, _ = big_refund(tenant)
+        ReviewRequest.objects.filter(pk=review.pk).update(queue='=HYPERLINK("http://x.example/","open")')
+        user = f.UserFactory(staff=True, username="+1+cmd")
+        f.MembershipFactory(user=user, tenant=tenant, role=Membership.Role.REVIEWER)
+        record = services.review_decide(review=review, decision="approve", reviewer=user)
+        client.force_login(staff(tenant))
+        response = client.post(reverse("admin:hitl_reviewdecision_changelist"),
+                               {"action": "export_csv", "_selected_action": [record.pk]})  # fmt: skip
+        cells = [c for row in list(csv.reader(io.StringIO(response.content.decode())))[1:] for c in row]
+        assert not [c for c in cells if c[:1] in ("=", "+", "@")], cells
+
+    def test_filters_list_only_the_staff_members_stores(self, client, tenant, other_tenant):
+        from tests.factories import TenantFactory
+
+        third = TenantFactory(name="Somebody Else's Store")
+        big_refund(third, key="third")
+        ReviewRequest.objects.filter(tenant=third).update(queue="secret-queue")
+        user = staff(tenant)
+        f.MembershipFactory(user=user, tenant=other_tenant, role=Membership.Role.VIEWER)
+        client.force_login(user)
+        for name in ("hitl_reviewdecision_changelist", "hitl_reviewrequest_changelist"):
+            page = client.get(reverse(f"admin:{name}")).content.decode()
+            assert "Somebody Else" not in page and "secret-queue" not in page
+            assert other_tenant.name in page  # their second store is offered

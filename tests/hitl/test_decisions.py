@@ -27,13 +27,14 @@ def reviewer_of(tenant, role="reviewer", **user):
     return f.MembershipFactory(tenant=tenant, role=role, user=f.UserFactory(**user)).user
 
 
-def big_refund(tenant, *, amount=None, key="turn-1:refund", status="delivered", **kwargs):
+def big_refund(tenant, *, amount=None, key="turn-1:refund", status="delivered", subtotal_extra=False, **kwargs):
     """A refund above the store's limit asked for in a conversation: it waits for review."""
     customer = f.CustomerFactory(tenant=tenant)
     conversation = f.ConversationFactory(tenant=tenant, customer=customer)
     ticket = f.TicketFactory(tenant=tenant, customer=customer, conversation=conversation, status="open")
     order = f.OrderFactory(
-        tenant=tenant, customer=customer, status=status, subtotal=tenant.refund_review_threshold + D("300"),
+        tenant=tenant, customer=customer, status=status,
+        subtotal=tenant.refund_review_threshold + D("2000" if subtotal_extra else "300"),
         delivered_at=timezone.now() - timedelta(days=2),
     )  # fmt: skip
     refund = order_services.refund_submit(
@@ -332,3 +333,69 @@ def test_two_reviewers_deciding_at_once_one_wins_the_other_gets_a_conflict(tenan
     assert refund.status == {"approved": "processed", "rejected": "rejected"}[outcomes[0]]
     assert ReviewDecision.objects.count() == 1
     assert Message.objects.filter(conversation=review.conversation, direction="outbound").count() == 1
+
+
+class TestPassNine:
+    """Red-team pass 9: each of these moved money wrongly, crashed, or let the wrong person decide."""
+
+    @pytest.mark.parametrize(
+        ("typed", "paid"),
+        [("12,50", "12.50"), ("1.234,56", "1234.56"), ("1,234.56", "1234.56"), ("250", "250.00"), ("$99.5", "99.50")],
+    )
+    def test_an_edited_amount_is_read_as_people_write_it(self, tenant, typed, paid):
+        review, refund, _, _ = big_refund(tenant, amount=D("1300"), subtotal_extra=True)
+        services.review_decide(review=review, decision="approve", reviewer=reviewer_of(tenant), edits={"amount": typed})
+        refund.refresh_from_db()
+        assert refund.amount == D(paid)
+
+    @pytest.mark.parametrize("typed", ["NaN", "nan", "-NaN", "Infinity", "1e9", "12,5", "1.2.3", "", "-5", "sNaN"])
+    def test_an_amount_that_is_no_sum_is_a_clear_error(self, tenant, typed):
+        review, refund, _, _ = big_refund(tenant)
+        with pytest.raises(ApplicationError) as raised:
+            services.review_decide(review=review, decision="approve", reviewer=reviewer_of(tenant),
+                                   edits={"amount": typed})  # fmt: skip
+        assert raised.value.code in ("invalid_amount", "exceeds_refundable")
+        refund.refresh_from_db()
+        assert refund.status == "pending_review"
+
+    @pytest.mark.parametrize(
+        "email", ["Alice+orders@shop.example", "alice+refund@SHOP.example", " alice@shop.example "]
+    )
+    def test_a_plus_address_is_still_the_reviewers_own_account(self, tenant, email):
+        review, _, order, _ = big_refund(tenant)
+        type(order.customer).objects.filter(pk=order.customer_id).update(email=email.strip())
+        review.refresh_from_db()
+        with pytest.raises(PermissionDenied):
+            services.review_decide(review=review, decision="approve",
+                                   reviewer=reviewer_of(tenant, email="alice@shop.example"))  # fmt: skip
+
+    def test_a_person_cannot_expire_a_request(self, tenant):
+        review, refund, _, _ = big_refund(tenant)
+        with pytest.raises(PermissionDenied):
+            services.review_decide(review=review, decision="expire", reviewer=reviewer_of(tenant))
+        refund.refresh_from_db()
+        assert refund.status == "pending_review"
+
+    def test_cancelling_the_order_withdraws_its_waiting_refund_and_pays_back_everything(self, tenant):
+        review, refund, order, _ = big_refund(tenant, amount=D("600"), status="paid")
+        order_services.order_cancel(tenant=tenant, order=order)
+        refund.refresh_from_db()
+        review.refresh_from_db()
+        assert (refund.status, review.status) == ("withdrawn", "withdrawn")
+        assert order_services.refunded_total(order=order) == order.total  # all of it, at once
+        assert outbound(review) == []  # told of the cancellation, not of a withdrawn request
+        with pytest.raises(Conflict):
+            services.review_decide(review=review, decision="reject", reviewer=reviewer_of(tenant), reason="policy")
+        assert order_services.refunded_total(order=order) == order.total
+
+    def test_a_second_cancellation_after_the_order_was_set_back_to_paid_pays_only_the_rest(self, tenant):
+        order = f.OrderFactory(tenant=tenant, status="paid")
+        order_services.refund_submit(tenant=tenant, order=order, amount=D("10"), reason="", requested_by="ai",
+                                     idempotency_key="k")  # fmt: skip
+        order_services.order_cancel(tenant=tenant, order=order)
+        Refund.objects.filter(idempotency_key=f"cancel:{order.pk}").update(status="failed")  # the payment bounced
+        Order.objects.filter(pk=order.pk).update(status="paid")
+        order.refresh_from_db()
+        order_services.order_cancel(tenant=tenant, order=order)
+        assert order_services.refunded_total(order=order) == order.total
+        assert order_services.cancellation_refund(order=order).idempotency_key == f"cancel:{order.pk}:2"

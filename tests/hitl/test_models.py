@@ -56,11 +56,17 @@ def test_review_idempotency_key_is_unique_per_tenant_when_set(tenant, other_tena
     assert ReviewRequest.objects.for_tenant(tenant).count() == 3
 
 
-@pytest.mark.parametrize("minutes", [0])
-def test_escalation_sla_must_be_at_least_a_minute(minutes):
-    with pytest.raises(IntegrityError, match="escalation_sla_gte_1"), transaction.atomic():
-        f.EscalationPolicyFactory(sla_minutes=minutes)
-    assert f.EscalationPolicyFactory(sla_minutes=1).pk
+def test_an_sla_target_must_be_at_least_a_minute():
+    with pytest.raises(IntegrityError, match="sla_target_minutes_gte_1"), transaction.atomic():
+        f.SlaTargetFactory(minutes=0)
+    assert f.SlaTargetFactory(minutes=1).pk
+
+
+def test_a_business_period_closes_after_it_opens():
+    import datetime
+
+    with pytest.raises(IntegrityError, match="period_closes_after_opens"), transaction.atomic():
+        f.BusinessPeriodFactory(opens=datetime.time(17), closes=datetime.time(9))
 
 
 def test_one_escalation_rule_per_category_and_priority_in_a_tenant(tenant, other_tenant):

@@ -4,7 +4,8 @@ import pytest
 from django.utils import timezone
 
 from hitl.models import ReviewRequest
-from hitl.services import DEFAULT_SLA_MINUTES, review_request_create
+from hitl.services import review_request_create
+from hitl.sla import DEFAULT_REVIEW_MINUTES
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +19,7 @@ def create(tenant, **kwargs):
 
 
 def test_the_matching_policy_sets_the_sla_clock_and_queue(tenant):
-    f.EscalationPolicyFactory(tenant=tenant, category="refund", priority="high", sla_minutes=60, queue="billing")
+    f.EscalationPolicyFactory(tenant=tenant, category="refund", priority="high", review_minutes=60, queue="billing")
     before = timezone.now()
     review = create(tenant)
     assert review.queue == "billing" and review.status == ReviewRequest.Status.PENDING
@@ -26,12 +27,12 @@ def test_the_matching_policy_sets_the_sla_clock_and_queue(tenant):
 
 
 def test_without_a_policy_a_default_clock_runs(tenant, other_tenant):
-    f.EscalationPolicyFactory(tenant=other_tenant, category="refund", priority="high", sla_minutes=5, queue="x")
+    f.EscalationPolicyFactory(tenant=other_tenant, category="refund", priority="high", review_minutes=5, queue="x")
     before = timezone.now()
     review = create(tenant)
     assert review.queue == "default"
     # The default clock, not the other store's five minutes.
-    default = timedelta(minutes=DEFAULT_SLA_MINUTES)
+    default = timedelta(minutes=DEFAULT_REVIEW_MINUTES)
     assert before + default <= review.due_at <= timezone.now() + default
 
 

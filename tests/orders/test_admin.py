@@ -51,3 +51,27 @@ def test_cancelling_from_the_list_refunds_a_paid_order(client, tenant, other_ten
 def test_refunds_are_read_here_not_written(client, tenant):
     client.force_login(owner(tenant))
     assert client.get(reverse("admin:orders_refund_add")).status_code == 403
+
+
+@pytest.mark.parametrize("role", [Membership.Role.VIEWER, Membership.Role.AGENT, Membership.Role.REVIEWER])
+def test_only_managers_cancel_and_refund_from_the_list(client, tenant, role):
+    """Red-team pass 9: any role could post the action, and a paid order was refunded in full."""
+    order = f.OrderFactory(tenant=tenant, status="paid")
+    user = f.UserFactory(staff=True)
+    f.MembershipFactory(user=user, tenant=tenant, role=role)
+    client.force_login(user)
+    client.post(reverse("admin:orders_order_changelist"),
+                {"action": "cancel_orders", "_selected_action": [order.pk]})  # fmt: skip
+    order.refresh_from_db()
+    assert order.status == "paid" and not Refund.objects.exists()
+
+
+def test_a_manager_of_one_store_cannot_cancel_where_they_only_view(client, tenant, other_tenant):
+    theirs = f.OrderFactory(tenant=other_tenant, status="paid")
+    user = owner(tenant)
+    f.MembershipFactory(user=user, tenant=other_tenant, role=Membership.Role.VIEWER)
+    client.force_login(user)
+    client.post(reverse("admin:orders_order_changelist"),
+                {"action": "cancel_orders", "_selected_action": [theirs.pk]})  # fmt: skip
+    theirs.refresh_from_db()
+    assert theirs.status == "paid" and not Refund.objects.exists()

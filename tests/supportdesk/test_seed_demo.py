@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from agents.models import AgentProfile
 from conversations.models import Conversation, Customer, Message, Ticket
-from hitl.models import EscalationPolicy
+from hitl.models import EscalationPolicy, ReviewDecision, ReviewRequest, SlaBreach
 from knowledge.models import Article, Chunk
 from orders.models import Inventory, Order, OrderItem, Product, Refund, ReturnLabel
 from supportdesk.demo import DEMO_LOGINS, DEMO_PASSWORD, DEMO_TENANTS
@@ -211,8 +211,24 @@ def check_staff(macrocenter: Tenant) -> None:
 def check_support_setup(macrocenter: Tenant) -> None:
     policies = EscalationPolicy.objects.for_tenant(macrocenter)
     refund_high = policies.get(category="refund", priority="high")
-    assert (refund_high.sla_minutes, refund_high.queue) == (60, "billing")
-    assert policies.get(category="", priority="").sla_minutes == 480
+    assert (refund_high.targets.get(metric="review").minutes, refund_high.queue) == (60, "billing")
+    assert refund_high.targets.get(metric="first_response").business_hours is True
+    assert refund_high.calendar.periods.count() == 6 and refund_high.calendar.timezone == "America/Los_Angeles"
+    fallback = policies.get(category="", priority="", customer_tag="")
+    assert fallback.targets.get(metric="review").minutes == 480
+
+    # The review console is not empty: one request past its clock, one on track, two decided,
+    # each decided one told to the shopper; the breach was recorded as the beat task would.
+    reviews = ReviewRequest.objects.for_tenant(macrocenter)
+    pending = reviews.filter(status="pending")
+    assert pending.count() == 2 and all(r.conversation_id and r.customer_id for r in pending)
+    assert SlaBreach.objects.filter(review__in=pending).count() == 1
+    assert set(reviews.exclude(status="pending").values_list("status", flat=True)) == {"edited", "rejected"}
+    for decided in reviews.exclude(status="pending"):
+        assert decided.conversation.messages.filter(sender_kind="system", metadata__review_id=decided.pk).exists()
+    edited = ReviewDecision.objects.get(review__tenant=macrocenter, outcome="edited")
+    assert edited.result["refund_status"] == "processed" and edited.applied["amount"] == "300.00"
+    assert (edited.created_at - edited.review.created_at).total_seconds() > 60  # dated as it happened
 
     profiles = AgentProfile.objects.for_tenant(macrocenter)
     assert set(profiles.values_list("name", flat=True)) == {

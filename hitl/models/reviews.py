@@ -143,30 +143,3 @@ class OutcomeMessage(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"{self.get_outcome_display()} {self.action or '(any action)'}"
-
-
-class EscalationPolicy(TenantScopedModel):
-    """A rule: tickets of this category and priority get this SLA and go to this queue.
-
-    Blank category or priority matches any; the most specific active rule wins.
-    """
-
-    name = models.CharField(max_length=100)
-    category = models.CharField(max_length=64, blank=True)
-    priority = models.CharField(max_length=10, choices=Priority.choices, blank=True)
-    sla_minutes = models.PositiveIntegerField()
-    queue = models.CharField(max_length=64, default="default")
-    active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["category", "priority"]
-        verbose_name_plural = "escalation policies"
-        constraints = [
-            models.UniqueConstraint(
-                fields=["tenant", "category", "priority"], name="escalation_unique_rule_per_tenant"
-            ),
-            models.CheckConstraint(condition=models.Q(sla_minutes__gte=1), name="escalation_sla_gte_1"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name

@@ -1,0 +1,30 @@
+"""The review queue (``reviews``) and the SLA clocks (``sla``)."""
+
+from hitl.models.reviews import OutcomeMessage, Priority, ReviewDecision, ReviewRequest
+from hitl.models.sla import (
+    BusinessCalendar,
+    BusinessPeriod,
+    EscalationPolicy,
+    Holiday,
+    Metric,
+    SlaBreach,
+    SlaClock,
+    SlaTarget,
+    TicketSla,
+)
+
+__all__ = [
+    "BusinessCalendar",
+    "BusinessPeriod",
+    "EscalationPolicy",
+    "Holiday",
+    "Metric",
+    "OutcomeMessage",
+    "Priority",
+    "ReviewDecision",
+    "ReviewRequest",
+    "SlaBreach",
+    "SlaClock",
+    "SlaTarget",
+    "TicketSla",
+]

@@ -1,0 +1,292 @@
+"""SLA clocks: which replies and events start and stop which clock, and the minute-by-minute
+check that finds the clocks due soon and the breached ones.
+
+The rules (docs/architecture.md, "SLA clocks"):
+- A ticket gets its policy when it opens and keeps it. Its first-response and resolution
+  clocks start from the shopper's first unanswered message.
+- First and next response: in a conversation the AI handles, any reply (the AI's or staff's)
+  stops them. Once it is handed to a person, the AI's clocks are cancelled and a first-response
+  clock for a person starts from the handoff: only a staff reply stops it, and after it each
+  new shopper message starts a next-response clock only staff stop. System messages (a review
+  outcome) stop nothing.
+- Resolution pauses while the ticket waits for the customer (pending) and stops when solved
+  or closed.
+- Review decision: from the request until it is decided.
+"""
+
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.db.models import Min, OuterRef, Subquery
+from django.utils import timezone
+
+from conversations.models import Conversation, Message, Ticket
+from hitl.business_hours import Hours
+from hitl.models import EscalationPolicy, Metric, SlaClock, TicketSla
+from hitl.selectors import escalation_policy_for
+
+DEFAULT_REVIEW_MINUTES = 240  # a review request with no policy target still has a clock
+RESPONSES = (Metric.FIRST_RESPONSE, Metric.NEXT_RESPONSE)
+LIVE = (SlaClock.Status.RUNNING, SlaClock.Status.PAUSED)
+CLOSED_TICKET = (Ticket.Status.SOLVED, Ticket.Status.CLOSED)
+
+
+def _target(policy: EscalationPolicy | None, metric: str):
+    if policy is None:
+        return None
+    return next((t for t in policy.targets.all() if t.metric == metric), None)
+
+
+def clock_start(
+    *, tenant_id: int, metric: str, policy: EscalationPolicy | None, started_at: datetime, ticket=None, review=None,
+    audience: str = SlaClock.Audience.ANYONE, minutes: int | None = None,
+) -> SlaClock | None:  # fmt: skip
+    """A running clock for ``metric`` under ``policy``'s target (or ``minutes``); None when the
+    policy sets no target for it."""
+    target = _target(policy, metric)
+    if target is None and minutes is None:
+        return None
+    minutes = target.minutes if target is not None else minutes
+    business = target is not None and target.business_hours and policy.calendar is not None
+    hours = Hours(policy.calendar if business else None)
+    warn_after = minutes * 60 * (target.warn_percent if target is not None else 75) / 100
+    return SlaClock.objects.create(
+        tenant_id=tenant_id, ticket=ticket, review=review, policy=policy, metric=metric, audience=audience,
+        calendar=policy.calendar if business else None, target_minutes=minutes, started_at=started_at,
+        due_at=hours.deadline(started_at, minutes * 60), warn_at=hours.deadline(started_at, warn_after),
+    )  # fmt: skip
+
+
+def _stop(clocks, at: datetime, status=SlaClock.Status.MET) -> int:
+    return clocks.filter(status__in=LIVE).update(status=status, met_at=at)
+
+
+def _sync_ticket(ticket_id: int) -> None:
+    """The ticket's ``sla_due_at``: its earliest running clock (the queue sorts by it)."""
+    due = SlaClock.objects.filter(ticket_id=OuterRef("pk"), status=SlaClock.Status.RUNNING).values("ticket_id")
+    Ticket.objects.filter(pk=ticket_id).update(sla_due_at=Subquery(due.annotate(first=Min("due_at")).values("first")))
+
+
+def _policy(ticket: Ticket) -> EscalationPolicy | None:
+    """The policy the ticket got when it opened (it keeps it), or the one it gets now."""
+    kept = TicketSla.objects.filter(ticket=ticket).select_related("policy").first()
+    if kept is not None:
+        return _with_targets(kept.policy)
+    channel = ticket.conversation.channel if ticket.conversation_id else ""
+    policy = escalation_policy_for(
+        tenant=ticket.tenant_id, category=ticket.category, priority=ticket.priority, channel=channel,
+        customer_tags=ticket.customer.tags if ticket.customer_id else (),
+    )  # fmt: skip
+    TicketSla.objects.create(tenant_id=ticket.tenant_id, ticket=ticket, policy=policy)
+    return policy
+
+
+def _with_targets(policy: EscalationPolicy | None) -> EscalationPolicy | None:
+    if policy is None:
+        return None
+    return (
+        EscalationPolicy.objects.filter(pk=policy.pk)
+        .select_related("calendar")
+        .prefetch_related("targets", "calendar__periods", "calendar__holidays")
+        .first()
+    )
+
+
+def _waiting_since(conversation_id: int, before: datetime) -> datetime:
+    """When the shopper's unanswered messages began: the first inbound after the last reply."""
+    last_reply = (
+        Message.objects.filter(
+            conversation_id=conversation_id,
+            direction=Message.Direction.OUTBOUND,
+            created_at__lte=before,
+            sender_kind__in=["ai", "staff"],
+        )
+        .order_by("-created_at")
+        .values_list("created_at", flat=True)
+        .first()
+    )
+    inbound = Message.objects.filter(
+        conversation_id=conversation_id, direction=Message.Direction.INBOUND, created_at__lte=before
+    )
+    if last_reply is not None:
+        inbound = inbound.filter(created_at__gt=last_reply)
+    return inbound.order_by("created_at").values_list("created_at", flat=True).first() or before
+
+
+def _audience(conversation: Conversation | None) -> str:
+    human = conversation is not None and conversation.handled_by == Conversation.HandledBy.HUMAN
+    return SlaClock.Audience.STAFF if human else SlaClock.Audience.ANYONE
+
+
+@transaction.atomic
+def ticket_opened(ticket: Ticket) -> None:
+    """A new ticket: its policy, and its first-response and resolution clocks (once)."""
+    if SlaClock.objects.filter(ticket=ticket).exists():
+        return
+    ticket = Ticket.objects.select_related("conversation", "customer").get(pk=ticket.pk)
+    policy = _policy(ticket)
+    since = _waiting_since(ticket.conversation_id, ticket.created_at) if ticket.conversation_id else ticket.created_at
+    audience = _audience(ticket.conversation)
+    for metric in (Metric.FIRST_RESPONSE, Metric.RESOLUTION):
+        clock_start(tenant_id=ticket.tenant_id, metric=metric, policy=policy, started_at=since, ticket=ticket,
+                    audience=audience if metric == Metric.FIRST_RESPONSE else SlaClock.Audience.ANYONE)  # fmt: skip
+    _sync_ticket(ticket.pk)
+
+
+def _open_ticket(conversation_id: int) -> Ticket | None:
+    return (
+        Ticket.objects.filter(conversation_id=conversation_id)
+        .exclude(status__in=CLOSED_TICKET)
+        .select_related("conversation", "customer")
+        .order_by("-created_at")
+        .first()
+    )
+
+
+# The reply's conversation's open ticket, in SQL: a reply is on every turn's path, so stopping
+# its clocks is one statement (and a second only when one stopped).
+_STOP_RESPONSES = """
+UPDATE hitl_slaclock SET status = 'met', met_at = %(at)s
+WHERE ticket_id = (
+    SELECT id FROM conversations_ticket
+    WHERE conversation_id = %(conversation)s AND status NOT IN ('solved', 'closed')
+    ORDER BY created_at DESC LIMIT 1
+) AND metric IN ('first_response', 'next_response') AND status IN ('running', 'paused')
+  AND (audience = 'anyone' OR %(staff)s)
+RETURNING ticket_id
+"""
+
+
+def message_sent(message: Message) -> None:
+    """A reply stops the response clocks it counts for: the AI's or staff's while the AI handles
+    the conversation, only staff's after the handoff."""
+    if message.direction != Message.Direction.OUTBOUND or message.sender_kind not in ("ai", "staff"):
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_STOP_RESPONSES, {"at": message.created_at, "conversation": message.conversation_id,
+                                         "staff": message.sender_kind == "staff"})  # fmt: skip
+        stopped = {row[0] for row in cursor.fetchall()}
+        for ticket_id in stopped:
+            _sync_ticket(ticket_id)
+
+
+@transaction.atomic
+def message_received(message: Message) -> None:
+    """A shopper's message: a paused resolution clock runs again, and once the first response
+    was given, a next-response clock starts (unless one is running)."""
+    if message.direction != Message.Direction.INBOUND:
+        return
+    ticket = _open_ticket(message.conversation_id)
+    if ticket is None:
+        return  # the turn opens the ticket, and its clocks
+    clocks = list(SlaClock.objects.filter(ticket=ticket).exclude(status=SlaClock.Status.CANCELLED))
+    changed = False
+    if any(c.status == SlaClock.Status.PAUSED for c in clocks):
+        _resume(ticket, message.created_at)
+        changed = True
+    audience = _audience(ticket.conversation)
+    mine = [c for c in clocks if c.audience == audience and c.metric in RESPONSES]
+    answered = any(c.metric == Metric.FIRST_RESPONSE and c.status == SlaClock.Status.MET for c in mine)
+    if answered and not any(c.status == SlaClock.Status.RUNNING for c in mine):
+        changed |= bool(clock_start(tenant_id=ticket.tenant_id, metric=Metric.NEXT_RESPONSE, policy=_policy(ticket),
+                                    started_at=message.created_at, ticket=ticket, audience=audience))  # fmt: skip
+    if changed:
+        _sync_ticket(ticket.pk)
+
+
+@transaction.atomic
+def ticket_handed_off(ticket: Ticket, at: datetime | None = None) -> None:
+    """A person takes over: the AI's response clocks are cancelled, a person's first-response
+    clock starts now (the AI's replies never stop it)."""
+    at = at or timezone.now()
+    if not SlaClock.objects.filter(ticket=ticket).exists():
+        ticket_opened(ticket)
+    _stop(SlaClock.objects.filter(ticket=ticket, metric__in=RESPONSES, audience=SlaClock.Audience.ANYONE), at,
+          status=SlaClock.Status.CANCELLED)  # fmt: skip
+    staff = SlaClock.objects.filter(ticket=ticket, metric=Metric.FIRST_RESPONSE, audience=SlaClock.Audience.STAFF)
+    if not staff.exists():
+        clock_start(tenant_id=ticket.tenant_id, metric=Metric.FIRST_RESPONSE, policy=_policy(ticket), started_at=at,
+                    ticket=ticket, audience=SlaClock.Audience.STAFF)  # fmt: skip
+    _sync_ticket(ticket.pk)
+
+
+@transaction.atomic
+def ticket_status_changed(ticket: Ticket, at: datetime | None = None) -> None:
+    """Waiting for the customer pauses the resolution clock; solved or closed stops it (and
+    cancels the response clocks); any other status lets a paused clock run again."""
+    at = at or timezone.now()
+    if ticket.status == Ticket.Status.PENDING:
+        for clock in SlaClock.objects.filter(ticket=ticket, metric=Metric.RESOLUTION, status=SlaClock.Status.RUNNING):
+            hours = Hours(clock.calendar)
+            left = max(0, round(hours.between(at, clock.due_at)))
+            SlaClock.objects.filter(pk=clock.pk).update(status=SlaClock.Status.PAUSED, paused_at=at,
+                                                        remaining_seconds=left)  # fmt: skip
+    elif ticket.status in CLOSED_TICKET:
+        _stop(SlaClock.objects.filter(ticket=ticket, metric=Metric.RESOLUTION), at)
+        _stop(SlaClock.objects.filter(ticket=ticket, metric__in=RESPONSES), at, status=SlaClock.Status.CANCELLED)
+    else:
+        _resume(ticket, at)
+    _sync_ticket(ticket.pk)
+
+
+def _resume(ticket: Ticket, at: datetime) -> None:
+    for clock in SlaClock.objects.filter(ticket=ticket, status=SlaClock.Status.PAUSED):
+        hours = Hours(clock.calendar)
+        seconds = clock.remaining_seconds or 0
+        total = clock.target_minutes * 60
+        warn_left = max(0.0, seconds - total * (1 - _warn_fraction(clock)))
+        SlaClock.objects.filter(pk=clock.pk).update(
+            status=SlaClock.Status.RUNNING, paused_at=None, remaining_seconds=None,
+            due_at=hours.deadline(at, seconds), warn_at=hours.deadline(at, warn_left),
+        )  # fmt: skip
+
+
+def _warn_fraction(clock: SlaClock) -> float:
+    target = _target(_with_targets(clock.policy), clock.metric)
+    return (target.warn_percent if target is not None else 75) / 100
+
+
+def review_opened(review, policy: EscalationPolicy | None) -> SlaClock:
+    """The review-decision clock: the policy's review target, else the default."""
+    return clock_start(
+        tenant_id=review.tenant_id, metric=Metric.REVIEW, policy=policy, started_at=review.created_at,
+        review=review, minutes=None if _target(policy, Metric.REVIEW) else DEFAULT_REVIEW_MINUTES,
+    )  # fmt: skip
+
+
+def review_closed(review, at: datetime) -> None:
+    _stop(SlaClock.objects.filter(review=review), at)
+
+
+# --------------------------------------------------------------------------- the minute check
+
+_WARN = """
+UPDATE hitl_slaclock SET warned_at = %(now)s
+WHERE status = 'running' AND warned_at IS NULL AND warn_at <= %(now)s AND due_at > %(now)s
+RETURNING id
+"""
+# One statement: the clocks that just passed their due time are marked, and each gets its
+# breach row, however many there are.
+_BREACH = """
+WITH breached AS (
+    UPDATE hitl_slaclock SET breached_at = %(now)s, warned_at = COALESCE(warned_at, %(now)s)
+    WHERE status = 'running' AND breached_at IS NULL AND due_at <= %(now)s
+    RETURNING id, tenant_id, metric, ticket_id, review_id, due_at
+)
+INSERT INTO hitl_slabreach (tenant_id, clock_id, metric, ticket_id, review_id, due_at, breached_at)
+SELECT tenant_id, id, metric, ticket_id, review_id, due_at, %(now)s FROM breached
+RETURNING clock_id
+"""
+
+
+def sla_evaluate(now: datetime | None = None) -> dict:
+    """Mark the clocks now due soon (warned) and those past due (breached, with a breach row),
+    across every store, with two set-based statements: the cost grows with what changed, not
+    with the open tickets. Returns the ids of each."""
+    now = now or timezone.now()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_WARN, {"now": now})
+        warned = [row[0] for row in cursor.fetchall()]
+        cursor.execute(_BREACH, {"now": now})
+        breached = [row[0] for row in cursor.fetchall()]
+    return {"warned": warned, "breached": breached}
