@@ -9,51 +9,69 @@ import re
 
 # A clear yes may come with a few words ("yes please, go ahead").
 YES = re.compile(
-    r"^(yes|yeah|yep|yup|ya|confirm(ed)?|absolutely|definitely|please do|do it|go ahead|go for it|"
+    r"^(yes|yeah|yep|yup|ya|confirm(ed)?|absolutely|definitely|please do|do it|just do it|go ahead|go for it|"
     r"yes please|si|sí|oui|ja)\b",
     re.IGNORECASE,
 )
-# "Ok", "sure", "right" are a yes only on their own ("ok thanks", "ok let me think about it",
-# "correct me if I'm wrong" are not).
+# "Ok", "sure", "right" are a yes only on their own, or with manners ("ok thanks", "ok let me
+# think about it", "correct me if I'm wrong" are not).
 WEAK_YES = re.compile(
-    r"^(ok|okay|sure|sure thing|right|correct|sounds good|that'?s (right|fine|correct)|fine)"
-    r"([ ,]+(go ahead|do it|please|please do|yes))*$",
+    r"^(ok|okay|sure|sure thing|right|correct|sounds good|fine|alright|all right|perfect|great|exactly"
+    r"|that'?s (right|fine|correct|perfect|great))"
+    r"([ ,]+(go ahead|do it|please|please do|yes))*$"
+    # Manners after a yes that is not just "ok" ("sounds good, thanks"; "ok thanks" only acknowledges).
+    r"|^(sounds good|perfect|great|alright|that'?s (right|fine|correct|perfect|great))([ ,]+(go ahead|do it|please"
+    r"|please do|yes|thanks|thank you|thx))*$",
     re.IGNORECASE,
 )
 # Every other word of a yes must be one of these: a yes with manners ("yes please, go ahead,
 # thank you"), never anything more. Listing what may come is safer than listing what may not:
 # "yes nvm", "yeah nah", "yes jk", "yes, scratch that", "yes, the full amount", "yes, both" and
-# any negation or narrowing not thought of yet are all words outside this list.
+# any negation or narrowing not thought of yet are all words outside this list. No verb that
+# opens a question ("is", "would"): "yes is that ok" asks, with or without its mark.
 _COMPANIONS = (
-    "yes yeah yea yep yup ya confirm confirmed i i'd like absolutely definitely please pls plz do it go ahead "
-    "proceed for sure ok okay correct that this is fine sounds good great perfect works would be of course "
-    "thanks thank you thx ty so much with the my me and to card original payment method si sí por favor claro "
-    "vale adelante gracias oui s'il vous plaît plait d'accord merci ja bitte gerne danke"
+    "yes yeah yea yep yup ya confirm confirmed i i'd like want a absolutely definitely exactly agree please pls plz "
+    "do it just go ahead proceed process create for sure ok okay correct that this fine sounds good great perfect "
+    "works of course thanks thank you thx ty so much with the my me and to card original payment method si sí por "
+    "favor claro vale adelante gracias oui s'il vous plaît plait d'accord merci ja bitte gerne danke"
 )
 YES_COMPANIONS = frozenset(_COMPANIONS.split())
 # Said twice, a yes is sarcasm or impatience ("yeah yeah", "ja ja"); "right" after a yes is
 # sarcasm ("yeah right"), so it counts only as "that's right" or on its own.
 YES_WORDS_ONCE = frozenset(("yes", "yeah", "yea", "yep", "yup", "ya", "ja", "si", "sí", "oui"))
-RIGHT = re.compile(r"\b(that'?s|that is|is that)\s+right\b", re.IGNORECASE)
+# Whole phrases a yes may say, read as the one word they mean.
+PHRASES = (
+    (re.compile(r"\b(that'?s|that is|it'?s|it is)\s+(right|correct|fine|perfect|great|good)\b", re.I), "correct"),
+    (re.compile(r"\b(that|it)('d| would) be (great|perfect|fine|good|lovely|amazing)\b", re.I), "great"),
+    (re.compile(r"\bi'?m sure\b|\bi am sure\b", re.I), "sure"),
+)
+# A question without its mark ("yes is that ok", "yes would it go to my card"), or a second
+# thing named ("yes cancel this and that order").
+ASKS = re.compile(r"\b(is|are|was|would|could|can|will|does|did|should|shall)\s+(that|this|it|there|i|you)\b"
+                  r"|\band\s+(that|this|the|those|these|also)\b", re.I)  # fmt: skip
 # The pending action's own words may be named: "yes, go ahead with the refund".
 ACTION_WORDS = {
     "process_refund": frozenset({"refund"}),
     "cancel_order": frozenset({"cancel", "cancellation", "order"}),
     "create_return_label": frozenset({"return", "label", "return label", "send"}),
 }
-YES_EMOJI = "👍🙂😊"
+YES_EMOJI = "👍🙂😊✅"
+SKIN_TONES = re.compile("[\U0001f3fb-\U0001f3ff]")
 SMILEYS = re.compile(r"[:;]-?[)D]")
 MAX_WORDS = 8  # a longer message is a new request, not an answer to "shall I go ahead?"
 
 
-def is_explicit_yes(text: str, *, tool: str = "") -> bool:
-    """``text`` is an unhedged yes, and nothing more, to the action of ``tool`` (when given, its
-    own words may be named)."""
-    cleaned = " ".join((text or "").replace("\u2019", "'").split())
+def is_explicit_yes(text: str, *, tool: str = "", order_number: str = "") -> bool:
+    """``text`` is an unhedged yes, and nothing more, to the action of ``tool`` on
+    ``order_number`` (when given, the action's own words and that order may be named)."""
+    cleaned = " ".join(SKIN_TONES.sub("", text or "").replace("\u2019", "'").split())
     if cleaned == "👍":
         return True
-    if "?" in cleaned:
+    if "?" in cleaned or ASKS.search(cleaned):
         return False  # a question back is not an answer
+    digits = re.sub(r"\D", "", order_number or "")
+    if digits:  # "yes, cancel ORD-1001" when ORD-1001 is the one asked about
+        cleaned = re.sub(rf"(?<![\w-])(?:[a-z]{{2,5}}[-\s]?|#)?0*{digits}(?!\w)", " ", cleaned, flags=re.I)
     cleaned = re.sub(rf"[!.,{YES_EMOJI}\s]+$", "", SMILEYS.sub(" ", cleaned).strip())
     words = [w for w in re.split(rf"[\s,.!;:{YES_EMOJI}]+", cleaned.lower()) if w]
     if not words or len(words) > MAX_WORDS:
@@ -62,11 +80,11 @@ def is_explicit_yes(text: str, *, tool: str = "") -> bool:
         return True
     if sum(word in YES_WORDS_ONCE for word in words) > 1:
         return False
-    # "yes, that's right" is "yes, correct"; "is that right" asks; a bare "right" is sarcasm.
-    asked = re.search(r"\bis that right\b", cleaned, re.IGNORECASE)
-    words = [w for w in re.split(rf"[\s,.!;:{YES_EMOJI}]+", RIGHT.sub("correct", cleaned).lower()) if w]
+    for pattern, word in PHRASES:  # "yes, that's right" is "yes, correct"; a bare "right" is sarcasm
+        cleaned = pattern.sub(word, cleaned)
+    words = [w for w in re.split(rf"[\s,.!;:{YES_EMOJI}]+", cleaned.lower()) if w]
     allowed = YES_COMPANIONS | ACTION_WORDS.get(tool, frozenset())
-    return not asked and bool(YES.match(cleaned)) and all(word in allowed for word in words)
+    return bool(YES.match(cleaned)) and all(word in allowed for word in words)
 
 
 ASK = "Shall I go ahead? Please reply yes to confirm."

@@ -166,7 +166,8 @@ def main() -> None:
         for o in Order.objects.for_tenant(tenant).select_related("customer").exclude(customer__email="")
     ]
     trace = [(email, text) for email, text in shopper_messages(pairs)]
-    offline_turns = [(email, text, None) for email, text in (trace * (TURNS // len(trace) + 1))[: TURNS + WARMUP]]
+    repeated = trace * ((TURNS + WARMUP) // len(trace) + 1)
+    offline_turns = [(email, text, None) for email, text in repeated[: TURNS + WARMUP]]
     settings.LLM_PROVIDERS = []
     offline = measure(offline_turns, tenant)
 
@@ -183,7 +184,7 @@ def main() -> None:
 
     llm_turns = [
         (email, f"where is {number}?", scripted(number))
-        for email, number in (pairs * (TURNS // len(pairs) + 1))[: TURNS + WARMUP]
+        for email, number in (pairs * ((TURNS + WARMUP) // len(pairs) + 1))[: TURNS + WARMUP]
     ]
     try:
         llm = measure(llm_turns, tenant)

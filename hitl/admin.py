@@ -6,6 +6,8 @@ from datetime import date, timedelta
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -15,24 +17,30 @@ from django.utils.html import format_html
 
 from conversations.models import Message
 from hitl import services
+from hitl.assignment import queue_member_remove, queue_member_save, staff_status_set, visible_queues
 from hitl.models import (
     BusinessCalendar,
     BusinessPeriod,
     EscalationPolicy,
     Holiday,
     OutcomeMessage,
+    Queue,
+    QueueMember,
     ReviewDecision,
     ReviewRequest,
     SlaBreach,
     SlaClock,
     SlaTarget,
+    StaffStatus,
     TicketSla,
 )
 from hitl.notify import PLACEHOLDERS, placeholder_errors
 from hitl.report import support_report
+from hitl.sla import ticket_policy_set
 from supportdesk.errors import ApplicationError
 from tenants.admin_base import MANAGERS, ReadOnlyAdmin, SameTenantForm, TenantScopedAdmin, TenantScopedInline
-from tenants.models import Membership, Tenant
+from tenants.models import AuditEvent, Membership, Tenant
+from tenants.services import audit_record
 
 DECIDER_ROLES = MANAGERS | {Membership.Role.REVIEWER}
 EXCERPT_MESSAGES = 6
@@ -106,6 +114,19 @@ class ReviewRequestAdmin(TenantScopedAdmin):
                        "conversation", "ticket", "requested_by", "requested_by_user", "assignee", "reviewer",
                        "decision", "note", "decided_at", "created_at", "tenant"]  # fmt: skip
     fields = readonly_fields
+
+    def get_queryset(self, request):
+        """A store's managers see all its requests; its other staff only their queues' (the
+        django-guardian permission a queue's membership gives), when the store has queues."""
+        queryset = super().get_queryset(request)
+        if self._superuser(request):
+            return queryset
+        managed = self._ids(request, MANAGERS)
+        limits = Q(tenant_id__in=managed)
+        for tenant_id in self._ids(request, self.view_roles | self.edit_roles) - managed:
+            names = visible_queues(user=request.user, tenant_id=tenant_id)
+            limits |= Q(tenant_id=tenant_id) if names is None else Q(tenant_id=tenant_id, queue__in=names)
+        return queryset.filter(limits)
 
     # Decisions go through review_decide on the page's buttons; nothing is saved through the form.
     def has_add_permission(self, request):
@@ -320,6 +341,73 @@ class OutcomeMessageAdmin(TenantScopedAdmin):
     search_fields = ["body", "action"]
 
 
+class QueueMemberInline(TenantScopedInline):
+    model = QueueMember
+    fields = ["user", "capacity", "last_assigned_at"]
+    readonly_fields = ["last_assigned_at"]
+
+
+@admin.register(Queue)
+class QueueAdmin(TenantScopedAdmin):
+    """Members (with their capacity) may see and decide the queue's requests: saving a member
+    grants the django-guardian permission, removing one takes it away."""
+
+    list_display = ["name", "strategy", "member_list", "tenant"]
+    list_filter = ["strategy"]
+    search_fields = ["name"]
+    inlines = [QueueMemberInline]
+    filter_horizontal = ["owners"]
+
+    @admin.display(description="Members")
+    def member_list(self, obj):
+        return ", ".join(m.user.get_username() for m in obj.members.all()) or "—"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("members__user")
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "owners" and not self._superuser(request):
+            kwargs["queryset"] = (
+                get_user_model()
+                .objects.filter(memberships__tenant_id__in=self._ids(request, self.edit_roles))
+                .distinct()
+            )
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not QueueMember:
+            return super().save_formset(request, form, formset, change)
+        members = formset.save(commit=False)
+        for member in members:
+            member.tenant_id = form.instance.tenant_id
+            queue_member_save(member=member)
+        for member in formset.deleted_objects:
+            queue_member_remove(member=member)
+        return None
+
+
+class StaffStatusForm(SameTenantForm):
+    class Meta:
+        model = StaffStatus
+        fields = ["tenant", "user", "status"]
+
+
+@admin.register(StaffStatus)
+class StaffStatusAdmin(TenantScopedAdmin):
+    """Who is online: set here until the staff dashboard sets it; through the service (coming
+    online picks up the queue's unassigned work)."""
+
+    form = StaffStatusForm
+    list_display = ["user", "status", "changed_at", "tenant"]
+    list_filter = ["status"]
+    search_fields = ["user__username", "user__email"]
+    edit_roles = DECIDER_ROLES
+
+    def save_model(self, request, obj, form, change):
+        saved = staff_status_set(tenant=obj.tenant, user=obj.user, status=obj.status, actor=request.user)
+        obj.pk = saved.pk
+
+
 class SlaTargetInline(TenantScopedInline):
     model = SlaTarget
     fields = ["metric", "minutes", "business_hours", "warn_percent"]
@@ -332,6 +420,22 @@ class EscalationPolicyAdmin(TenantScopedAdmin):
     list_filter = ["active", "priority", "channel", "queue"]
     search_fields = ["name", "category", "queue", "customer_tag"]
     inlines = [SlaTargetInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A policy decides every new clock's due time: who changed what is kept.
+        audit_record(tenant=obj.tenant, verb="sla_policy.changed" if change else "sla_policy.created", target=obj,
+                     actor_kind=AuditEvent.ActorKind.USER, actor_user=request.user,
+                     data={field: str(form.cleaned_data.get(field)) for field in form.changed_data})  # fmt: skip
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        if formset.model is SlaTarget and formset.has_changed():
+            changed = [str(t) for t in form.instance.targets.all()]
+            audit_record(
+                tenant=form.instance.tenant, verb="sla_policy.targets_changed", target=form.instance,
+                actor_kind=AuditEvent.ActorKind.USER, actor_user=request.user, data={"targets": changed},
+            )  # fmt: skip
 
     @admin.display(description="Targets")
     def targets_summary(self, obj):
@@ -373,11 +477,25 @@ class SlaClockAdmin(ReadOnlyAdmin):
 
 
 @admin.register(TicketSla)
-class TicketSlaAdmin(ReadOnlyAdmin):
+class TicketSlaAdmin(TenantScopedAdmin):
+    """The policy a ticket keeps: changed here only through hitl.sla.ticket_policy_set (audited;
+    the ticket's clocks take the new targets)."""
+
     list_display = ["ticket", "policy", "applied_at", "tenant"]
     list_filter = ["policy"]
     search_fields = ["ticket__subject", "policy__name"]
     list_select_related = ["tenant", "ticket", "policy"]
+    fields = ["ticket", "policy", "applied_at"]
+    readonly_fields = ["ticket", "applied_at"]
+
+    def has_add_permission(self, request):
+        return False  # a ticket gets its policy when it opens
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        ticket_policy_set(ticket=obj.ticket, policy=obj.policy, actor=request.user)
 
 
 @admin.register(SlaBreach)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from conversations import services as conversation_services
 from conversations.events import event_publish
 from conversations.models import Message, Ticket
-from hitl import hooks, sla
+from hitl import assignment, hooks, sla
 from hitl.actions import action_for
 from hitl.models import ReviewDecision, ReviewRequest
 from hitl.notify import outcome_text
@@ -19,6 +19,7 @@ from tenants.services import audit_record
 
 # Who may decide a review request: the store's owners and admins, and its reviewers.
 DECIDERS = (Membership.Role.OWNER, Membership.Role.ADMIN, Membership.Role.REVIEWER)
+MANAGER_ROLES = (Membership.Role.OWNER, Membership.Role.ADMIN)  # they see every queue
 DECISIONS = ("approve", "reject", "withdraw", "expire")
 Outcome = ReviewDecision.Outcome
 
@@ -73,6 +74,7 @@ def review_request_create(
     clock = sla.review_opened(review, policy)
     review.due_at = clock.due_at
     review.save(update_fields=["due_at"])
+    assignment.review_assign_auto(review)
     if ticket is not None and ticket.status not in (Ticket.Status.SOLVED, Ticket.Status.CLOSED):
         Ticket.objects.filter(pk=ticket.pk).update(status=Ticket.Status.ON_HOLD, updated_at=timezone.now())
     audit_record(
@@ -193,6 +195,10 @@ def _may_decide(review: ReviewRequest, decision: str, reviewer) -> None:
         if decision == "withdraw" and review.requested_by_user_id == reviewer.pk:
             return  # who raised it may take it back
         raise PermissionDenied("You may not decide review requests of this store.")
+    managed = reviewer.is_superuser or review.tenant_id in tenant_ids_for_user(user=reviewer, roles=MANAGER_ROLES)
+    queues = None if managed else assignment.visible_queues(user=reviewer, tenant_id=review.tenant_id)
+    if queues is not None and review.queue not in queues and review.requested_by_user_id != reviewer.pk:
+        raise PermissionDenied("This request is in a queue you do not work.", code="other_queue")
     if decision != "approve":
         return
     if review.requested_by_user_id == reviewer.pk:

@@ -14,16 +14,22 @@ The rules (docs/architecture.md, "SLA clocks"):
 - Review decision: from the request until it is decided.
 """
 
+import time
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Min, OuterRef, Subquery
+from django.db.models import Min, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 
 from conversations.models import Conversation, Message, Ticket
+from hitl.assignment import ticket_assign_auto
 from hitl.business_hours import Hours
 from hitl.models import EscalationPolicy, Metric, SlaClock, TicketSla
 from hitl.selectors import escalation_policy_for
+from supportdesk.errors import PermissionDenied
+from tenants.models import AuditEvent
+from tenants.services import audit_record
 
 DEFAULT_REVIEW_MINUTES = 240  # a review request with no policy target still has a clock
 RESPONSES = (Metric.FIRST_RESPONSE, Metric.NEXT_RESPONSE)
@@ -143,18 +149,58 @@ def _open_ticket(conversation_id: int) -> Ticket | None:
     )
 
 
-# The reply's conversation's open ticket, in SQL: a reply is on every turn's path, so stopping
-# its clocks is one statement (and a second only when one stopped).
+# Replies and shopper messages are on every turn's path: each is one statement (and a message
+# that starts a next-response clock, two more), with the policy's targets kept a minute in the
+# process, as the agent keeps its entity catalogue (an edited policy applies to new clocks
+# within a minute).
 _STOP_RESPONSES = """
-UPDATE hitl_slaclock SET status = 'met', met_at = %(at)s
-WHERE ticket_id = (
-    SELECT id FROM conversations_ticket
-    WHERE conversation_id = %(conversation)s AND status NOT IN ('solved', 'closed')
-    ORDER BY created_at DESC LIMIT 1
-) AND metric IN ('first_response', 'next_response') AND status IN ('running', 'paused')
-  AND (audience = 'anyone' OR %(staff)s)
-RETURNING ticket_id
+WITH stopped AS (
+    UPDATE hitl_slaclock SET status = 'met', met_at = %(at)s
+    WHERE ticket_id = (
+        SELECT id FROM conversations_ticket
+        WHERE conversation_id = %(conversation)s AND status NOT IN ('solved', 'closed')
+        ORDER BY created_at DESC LIMIT 1
+    ) AND metric IN ('first_response', 'next_response') AND status IN ('running', 'paused')
+      AND (audience = 'anyone' OR %(staff)s)
+    RETURNING id, ticket_id
+)
+UPDATE conversations_ticket t SET sla_due_at = (
+    SELECT min(c.due_at) FROM hitl_slaclock c
+    WHERE c.ticket_id = t.id AND c.status = 'running' AND c.id NOT IN (SELECT id FROM stopped)
+)
+WHERE t.id IN (SELECT ticket_id FROM stopped)
 """
+
+# The open ticket of a shopper's conversation, and what its clocks say for the audience whose
+# replies count now (a person's after the handoff).
+_OPEN_TICKET_CLOCKS = """
+SELECT t.id, t.tenant_id, ts.policy_id, a.audience,
+       coalesce(bool_or(c.status = 'paused'), false),
+       coalesce(bool_or(c.metric = 'first_response' AND c.status = 'met' AND c.audience = a.audience), false),
+       coalesce(bool_or(c.metric IN ('first_response', 'next_response') AND c.status = 'running'
+                        AND c.audience = a.audience), false)
+FROM conversations_ticket t
+JOIN conversations_conversation v ON v.id = t.conversation_id
+CROSS JOIN LATERAL (SELECT CASE WHEN v.handled_by = 'human' THEN 'staff' ELSE 'anyone' END AS audience) a
+LEFT JOIN hitl_ticketsla ts ON ts.ticket_id = t.id
+LEFT JOIN hitl_slaclock c ON c.ticket_id = t.id
+WHERE t.conversation_id = %(conversation)s AND t.status NOT IN ('solved', 'closed')
+GROUP BY t.id, t.created_at, ts.policy_id, a.audience
+ORDER BY t.created_at DESC LIMIT 1
+"""
+POLICY_SECONDS = 60
+_policies: dict[int, tuple[float, EscalationPolicy | None]] = {}
+
+
+def _cached_policy(policy_id: int | None) -> EscalationPolicy | None:
+    if policy_id is None:
+        return None
+    cached = _policies.get(policy_id)
+    if cached is not None and time.monotonic() - cached[0] < POLICY_SECONDS:
+        return cached[1]
+    policy = _with_targets(EscalationPolicy(pk=policy_id))
+    _policies[policy_id] = (time.monotonic(), policy)
+    return policy
 
 
 def message_sent(message: Message) -> None:
@@ -162,12 +208,9 @@ def message_sent(message: Message) -> None:
     the conversation, only staff's after the handoff."""
     if message.direction != Message.Direction.OUTBOUND or message.sender_kind not in ("ai", "staff"):
         return
-    with transaction.atomic(), connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         cursor.execute(_STOP_RESPONSES, {"at": message.created_at, "conversation": message.conversation_id,
                                          "staff": message.sender_kind == "staff"})  # fmt: skip
-        stopped = {row[0] for row in cursor.fetchall()}
-        for ticket_id in stopped:
-            _sync_ticket(ticket_id)
 
 
 @transaction.atomic
@@ -176,22 +219,25 @@ def message_received(message: Message) -> None:
     was given, a next-response clock starts (unless one is running)."""
     if message.direction != Message.Direction.INBOUND:
         return
-    ticket = _open_ticket(message.conversation_id)
-    if ticket is None:
+    with connection.cursor() as cursor:
+        cursor.execute(_OPEN_TICKET_CLOCKS, {"conversation": message.conversation_id})
+        row = cursor.fetchone()
+    if row is None:
         return  # the turn opens the ticket, and its clocks
-    clocks = list(SlaClock.objects.filter(ticket=ticket).exclude(status=SlaClock.Status.CANCELLED))
-    changed = False
-    if any(c.status == SlaClock.Status.PAUSED for c in clocks):
-        _resume(ticket, message.created_at)
-        changed = True
-    audience = _audience(ticket.conversation)
-    mine = [c for c in clocks if c.audience == audience and c.metric in RESPONSES]
-    answered = any(c.metric == Metric.FIRST_RESPONSE and c.status == SlaClock.Status.MET for c in mine)
-    if answered and not any(c.status == SlaClock.Status.RUNNING for c in mine):
-        changed |= bool(clock_start(tenant_id=ticket.tenant_id, metric=Metric.NEXT_RESPONSE, policy=_policy(ticket),
-                                    started_at=message.created_at, ticket=ticket, audience=audience))  # fmt: skip
-    if changed:
-        _sync_ticket(ticket.pk)
+    ticket_id, tenant_id, policy_id, audience, paused, answered, running = row
+    if paused:
+        _resume(Ticket(pk=ticket_id, tenant_id=tenant_id), message.created_at)
+    started = None
+    if answered and not running:
+        started = clock_start(tenant_id=tenant_id, metric=Metric.NEXT_RESPONSE, policy=_cached_policy(policy_id),
+                              started_at=message.created_at, ticket=Ticket(pk=ticket_id, tenant_id=tenant_id),
+                              audience=audience)  # fmt: skip
+    if paused:
+        _sync_ticket(ticket_id)
+    elif started is not None:  # the earlier of what it was and the new clock
+        Ticket.objects.filter(pk=ticket_id).update(
+            sla_due_at=Coalesce(Least("sla_due_at", Value(started.due_at)), Value(started.due_at))
+        )
 
 
 @transaction.atomic
@@ -208,6 +254,7 @@ def ticket_handed_off(ticket: Ticket, at: datetime | None = None) -> None:
         clock_start(tenant_id=ticket.tenant_id, metric=Metric.FIRST_RESPONSE, policy=_policy(ticket), started_at=at,
                     ticket=ticket, audience=SlaClock.Audience.STAFF)  # fmt: skip
     _sync_ticket(ticket.pk)
+    ticket_assign_auto(Ticket.objects.get(pk=ticket.pk))  # to a member of the policy's queue, if one is free
 
 
 @transaction.atomic
@@ -244,6 +291,42 @@ def _resume(ticket: Ticket, at: datetime) -> None:
 def _warn_fraction(clock: SlaClock) -> float:
     target = _target(_with_targets(clock.policy), clock.metric)
     return (target.warn_percent if target is not None else 75) / 100
+
+
+@transaction.atomic
+def ticket_policy_set(*, ticket: Ticket, policy: EscalationPolicy | None, actor) -> TicketSla:
+    """Put the ticket under another policy (a person's choice, audited): its running and paused
+    clocks keep their start and take the new policy's targets; a metric it has no target for
+    stops being counted."""
+    if policy is not None and policy.tenant_id != ticket.tenant_id:
+        raise PermissionDenied("That policy belongs to another store.")
+    row, _ = TicketSla.objects.select_for_update().get_or_create(
+        ticket=ticket, defaults={"tenant_id": ticket.tenant_id, "policy": policy}
+    )
+    previous = row.policy
+    row.policy = policy
+    row.save(update_fields=["policy"])
+    policy = _with_targets(policy)
+    now = timezone.now()
+    for clock in SlaClock.objects.filter(ticket=ticket, status__in=LIVE):
+        target = _target(policy, clock.metric)
+        if target is None:
+            SlaClock.objects.filter(pk=clock.pk).update(status=SlaClock.Status.CANCELLED, met_at=now)
+            continue
+        business = target.business_hours and policy.calendar is not None
+        hours = Hours(policy.calendar if business else None)
+        seconds = target.minutes * 60
+        SlaClock.objects.filter(pk=clock.pk).update(
+            policy=policy, target_minutes=target.minutes, calendar=policy.calendar if business else None,
+            due_at=hours.deadline(clock.started_at, seconds),
+            warn_at=hours.deadline(clock.started_at, seconds * target.warn_percent / 100),
+        )  # fmt: skip
+    _sync_ticket(ticket.pk)
+    audit_record(
+        tenant=ticket.tenant, verb="ticket.sla_policy_changed", target=ticket, actor_kind=AuditEvent.ActorKind.USER,
+        actor_user=actor, data={"from": previous.name if previous else "", "to": policy.name if policy else ""},
+    )  # fmt: skip
+    return row
 
 
 def review_opened(review, policy: EscalationPolicy | None) -> SlaClock:

@@ -22,6 +22,7 @@ from tenants.services import audit_record
 
 CANCELLABLE = {Order.Status.PENDING, Order.Status.PAID}
 REFUNDABLE = {Order.Status.PAID, Order.Status.SHIPPED, Order.Status.DELIVERED, Order.Status.RETURNED}
+RETURNABLE = {Order.Status.DELIVERED}  # and inside the return window (return_label_check)
 CENT = Decimal("0.01")
 
 
@@ -289,7 +290,7 @@ def refund_decline(
 def return_label_check(*, tenant: Tenant, order: Order) -> None:
     """Raise when the order may not have a return label: only a delivered order inside the
     store's return window may. Checked before the agent offers one, and again when it is made."""
-    if order.status != Order.Status.DELIVERED or order.delivered_at is None:
+    if order.status not in RETURNABLE or order.delivered_at is None:
         raise Conflict(
             f"Order {order.number} is {order.get_status_display().lower()}; a return label is for delivered orders.",
             code="not_returnable",

@@ -32,11 +32,14 @@ from hitl.models import (
     Holiday,
     OutcomeMessage,
     Priority,
+    Queue,
+    QueueMember,
     ReviewDecision,
     ReviewRequest,
     SlaBreach,
     SlaClock,
     SlaTarget,
+    StaffStatus,
     TicketSla,
 )
 from knowledge.models import Article, ArticleVersion, Chunk, LexemeCount
@@ -442,6 +445,34 @@ class EscalationPolicyFactory(TenantOwnedFactory):
         minutes = 60 if extracted is None else extracted
         if create and minutes:
             SlaTarget.objects.create(tenant=obj.tenant, policy=obj, metric="review", minutes=minutes)
+
+
+class QueueFactory(TenantOwnedFactory):
+    class Meta:
+        model = Queue
+
+    name = factory.Sequence(lambda n: f"queue-{n}")
+
+
+class QueueMemberFactory(TenantOwnedFactory):
+    class Meta:
+        model = QueueMember
+
+    _tenant_parents = ("queue",)
+    _tenant_source = "queue"
+
+    queue = factory.SubFactory(QueueFactory)
+    tenant = factory.SelfAttribute("queue.tenant")
+    user = factory.SubFactory(UserFactory)
+    capacity = 10
+
+
+class StaffStatusFactory(TenantOwnedFactory):
+    class Meta:
+        model = StaffStatus
+
+    user = factory.SubFactory(UserFactory)
+    status = StaffStatus.Availability.ONLINE
 
 
 class SlaTargetFactory(TenantOwnedFactory):

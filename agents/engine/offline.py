@@ -16,16 +16,19 @@ from agents.engine.entities import Entities, bare_reference, extract
 from agents.models import Intent
 from agents.tools import ToolResult
 from agents.triage import HANDOFF, URGENT
+from orders import services as order_services
 from orders.models import Product
 
 ACTIONS = {"cancel_order": "cancel_order", "refund_request": "process_refund", "return_request": "create_return_label"}
 ORDER_INTENTS = {"order_status", *ACTIONS}
 OFFERS = {tool: intent for intent, tool in ACTIONS.items()}  # a tool's "suggest": the intent that runs it
 IN_FLIGHT = ("pending", "paid", "shipped")  # orders a shopper may be waiting for
+# The orders each action can apply to, as the order services decide (the question "which
+# order?" lists these): the rules live there, once.
 ELIGIBLE = {
-    "cancel_order": ("pending", "paid"),
-    "refund_request": ("paid", "shipped", "delivered"),
-    "return_request": ("delivered",),
+    "cancel_order": order_services.CANCELLABLE,
+    "refund_request": order_services.REFUNDABLE,
+    "return_request": order_services.RETURNABLE,
 }
 HANDOFF_INTENTS = {"human_handoff"}
 URGENT_INTENTS = {"billing_dispute"}

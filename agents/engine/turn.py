@@ -123,7 +123,10 @@ def _start(conversation: Conversation, messages: list[Message]) -> Turn:
 def _answers(pending: dict | None, messages: list[Message]) -> bool:
     """Is this turn an explicit yes to ``pending``, asked in the last message the shopper got
     before writing? A yes after a staff reply, a follow-up or any other message answers that."""
-    if not pending or not all(is_explicit_yes(m.body, tool=pending.get("tool", "")) for m in messages):
+    order = str((pending or {}).get("arguments", {}).get("order_number") or "")
+    if not pending or not all(
+        is_explicit_yes(m.body, tool=pending.get("tool", ""), order_number=order) for m in messages
+    ):
         return False
     asked_last = (
         Message.objects.filter(
@@ -214,11 +217,10 @@ def _compose(turn: Turn) -> tuple[str, AgentProfile | None]:
             turn.flags.append(error.flag if isinstance(error, BudgetExhausted) else "llm_unavailable")
             turn.recorder.run.error = str(error)[:2000]
         except OutOfSteps:
+            # The engine's own handoff, not a tool call of the model's: no budget the model spent
+            # (its tool calls, its actions) may stop the reply's promise from coming true.
             turn.flags.append("out_of_steps")
-            result = turn.recorder.tool(
-                turn.context, "escalate_to_human", {"reason": f"The AI ran out of steps on: {turn.text[:300]}"}
-            )
-            turn.escalated = result.ok
+            _hand_off(turn, f"The AI ran out of steps on: {turn.text[:300]}")
             return OUT_OF_STEPS, profile
         except Exception as error:  # whatever a hostile answer broke: the offline agent answers
             logger.exception("the LLM path failed on conversation %s", turn.conversation.pk)
@@ -247,15 +249,20 @@ def _answer(conversation: Conversation, messages: list[Message]) -> TurnOutcome:
         run.error = f"{type(error).__name__}: {error}"[:2000]
         turn.flags.append("turn_failed")
         text = SORRY
-        try:
-            conversation_services.ticket_escalate(
-                tenant=conversation.tenant, customer=conversation.customer, conversation=conversation,
-                reason=f"The AI failed on this conversation: {type(error).__name__}", priority="high",
-            )  # fmt: skip
-            turn.escalated = True
-        except Exception:
-            logger.exception("could not escalate conversation %s", conversation.pk)
+        _hand_off(turn, f"The AI failed on this conversation: {type(error).__name__}")
     return _finish(turn, text)
+
+
+def _hand_off(turn: Turn, reason: str) -> None:
+    conversation = turn.conversation
+    try:
+        conversation_services.ticket_escalate(
+            tenant=conversation.tenant, customer=turn.context.customer or conversation.customer,
+            conversation=conversation, reason=reason, priority="high",
+        )  # fmt: skip
+        turn.escalated = True
+    except Exception:
+        logger.exception("could not escalate conversation %s", conversation.pk)
 
 
 def _guarded(turn: Turn) -> dict:
@@ -362,10 +369,18 @@ def _pending(turn: Turn) -> dict | None:
     return offered
 
 
+# Results whose message is a note to the model ("Ask the shopper for...", "This turn made 20 tool
+# calls; answer with what you have"), never words for the shopper.
+FOR_THE_MODEL = ("needs_verification", "denied")
+
+
 def _tool_said(turn: Turn) -> str:
-    """The last tool result's message this turn, verbatim ("" when no tool said anything)."""
+    """The last tool result's message this turn, verbatim, when it was written for the shopper
+    ("" when no tool said anything they should read)."""
     last = turn.recorder.last()
-    return (last[2].data.get("message") or "") if last is not None else ""
+    if last is None or last[2].status in FOR_THE_MODEL or last[2].data.get("code") == "limit_reached":
+        return ""
+    return last[2].data.get("message") or ""
 
 
 def _fallback(turn: Turn) -> str:

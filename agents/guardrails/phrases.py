@@ -44,7 +44,10 @@ PERSON = (
     r"(colleague|team ?mate|team member|member of (our|the) (support )?team|(support|our|the|a) team|person|human"
     r"|specialist|agent|someone|somebody|supervisor|manager|reviewer|representative|rep|staff|people|team)"
 )
-FOLLOW_UP = r"(take over|reply|respond|get back|contact|be in touch|reach out|review|look into|follow up|help|call)"
+FOLLOW_UP = (
+    r"(take over|take it from here|take (it|this) over|pick (it|this) up|be with you|join you|reply|respond|get back"
+    r"|contact|be in touch|reach out|review|look into|follow up|help|call)"
+)
 SUM = r"(\$\s?\d[\d,.]*|\d[\d,.]*\s?(usd|eur|gbp|dollars?))"
 MONEY = rf"(refunds?|reimbursements?|money|funds|credit|{SUM})"  # what "is processed" or "is back" says was paid back
 PAID = rf"(refund|reimbursement|money|funds|credit|payment|charge|transaction|amount|fee|{SUM})"  # I reversed...
@@ -68,7 +71,8 @@ REFUND = Claim(
         + r"\b(issued|processed|approved|completed|sent|initiated|submitted|done|complete|succeeded|successful"
         r"|finali[sz]ed|went through|gone through|is through|on (its|the) way|being processed|credited|released"
         r"|reversed|voided|all set|sorted|taken care of|handled|settled|squared away|good to go|in motion"
-        r"|under ?way|arranged|actioned|executed|granted|authori[sz]ed|paid out|sent out|returned to you|returned)\b"
+        r"|under ?way|arranged|actioned|executed|granted|authori[sz]ed|paid out|sent out|returned to you|returned"
+        r"|put through|pushed through|gone out|went out)\b"
         rf"|(?<!\w){MONEY}(?!\w){GAP}{{0,30}}?\b{BE_DONE}\s+(now\s+|already\s+|safely\s+)?(put\s+|sent\s+|paid\s+|gone\s+)?"
         r"back\b"
         rf"|(?<!\w){MONEY}(?!\w){GAP}{{0,30}}?\b(is|are|'s)\s+(now\s+)?(coming|heading|going|flowing)\s+back\b"
@@ -81,6 +85,9 @@ REFUND = Claim(
         r"|\byou('ve|\s+have)?\s+(now\s+|already\s+)?(got|gotten|received)\s+(your\s+|the\s+|a\s+)?(money|refund|funds"
         r"|reimbursement)\b(\s+back\b)?"
         r"|^\W*approved\b|\bapproved\s*!"
+        # "I'm processing your refund now"
+        r"|\b(i'?m|we'?re|i am|we are)\s+(now\s+|already\s+)?(processing|issuing|refunding|reversing|sending)\b"
+        rf".{{0,30}}(?<!\w){PAID}"
         # A review's yes told as news: "our team has approved your refund", "your request for
         # ORD-1001 has been approved", "it got the green light", "approval granted"
         rf"|\b{PERSON}\s+(has\s+|have\s+|had\s+)?(now\s+|already\s+|just\s+)?(approved|accepted|okayed|ok'?d"
@@ -114,6 +121,8 @@ CANCEL = Claim(
         r"|\b(it|order|ord-?\s?\d+|#\d+)\s*(is|'s|was)\s+(now\s+)?void\b(?!\s+if\b)"
         rf"|\b(consider|treat)\s+(the|your|this|that|it)\s*({ORDER}\s+)?(as\s+)?(voided|void|cancell?ed)\b"
         r"|\bcancell?ations?\s*[:=\u2013\u2014-]\s*(confirmed|done|complete|completed|processed)\b"
+        r"|(^\W*|\b(i'?m|we'?re|i am|we are)\s+(now\s+)?)cancell?ing\s+(your|the|this|that)\s+(order|purchase)\b"
+        rf"|{ME}(put|placed)\s+a\s+stop\s+(on|to)\s+(your|the|this|that)\s+(order|purchase|shipment)\b"
         rf"|{ME}(submitted|processed|completed|confirmed|put through|pushed through|sent|filed|finali[sz]ed|actioned"
         r"|done|made|placed|requested|arranged)\s+(your\s+|the\s+|a\s+|that\s+)?cancell?ation\b"
         # "ORD-1001 won't be shipped" (a delay is news: "won't ship until Monday")
@@ -143,6 +152,15 @@ LABEL = Claim(
         r"|\breturn\b.{0,20}\b(tracking|shipment)\s*(number|no\.?|code|id)?\s*(is\s+)?[:=]?\s*(?=[a-z]*\d)[a-z0-9]{8,}"
         rf"|{ME}(processed|arranged|set up|started|initiated|booked|scheduled|organi[sz]ed|opened|created|approved)\s+"
         r"(a|the|your)\s+return\b"
+        rf"|\breturn\b{GAP}{{0,20}}?{DONE}\b{BE_DONE}\s+(now\s+|already\s+)?(approved|accepted|processed|all set|set up"
+        r"|authori[sz]ed|confirmed|booked)\b"
+        r"|^\W*labels?\s+(sent|created|emailed|attached|ready|generated)\b"
+        r"|^\W*(sent|emailed|created|generated|made|attached)\s+(you\s+)?(the|your|a)\s+(prepaid\s+)?(return\s+)?"
+        r"(shipping\s+)?label"
+    ),
+    _re(
+        r"\byou('ll|\s+will|\s+should)\s+(receive|get|see|find)\b.{0,40}\blabels?\b"
+        r"|\blabels?\b.{0,20}\b(will|'ll)\s+(arrive|be sent|come|land|be emailed|reach you)\b"
     ),
 )
 ESCALATE = Claim(
@@ -176,10 +194,15 @@ ESCALATE = Claim(
         rf"|\byou('re|\s+are)\s+(now\s+)?(with|talking to|speaking (to|with)|chatting with|connected (to|with)|in touch"
         rf" with)\s+(a|an|our|the)\s+(\w+\s+)?{PERSON}\b"
         rf"|\b(you('re| are)\s+now\s+(talking|speaking|connected|chatting)|you('re| are)\s+in\s+the\s+queue)\b"
+        r"|\byou('ve|\s+have)\s+been\s+(now\s+)?(transferred|connected|passed|handed|escalated|referred)\b"
+        r"|\b(ticket|case)\b\s+(has been|have been|was|is now|'s been)\s+(opened|created|raised|filed|logged)\b"
+        r"|\b(i'?m|we'?re|i am|we are)\s+(now\s+)?(transferring|connecting|passing|handing|escalating|forwarding)"
+        r"\s+(you|this|it|your)\b"
+        rf"|\b{PERSON}\b{GAP}{{0,15}}?\b(is|are)\s+(now\s+|already\s+)?looking at\s+(it|this|your|the)\b"
     ),
     _re(
-        rf"\b(a|an|one of our|our|the)\s+(?!(fedex|ups|usps|dhl|carrier|courier|delivery|driver)\W)(\w+\s+)?{PERSON}\s+"
-        rf"(will|'ll|is going to|are going to)\s+{FOLLOW_UP}\b"
+        rf"(\b(a|an|one of our|our|the)\s+(?!(fedex|ups|usps|dhl|carrier|courier|delivery|driver)\W)(\w+\s+)?{PERSON}"
+        rf"|^\W*(someone|somebody))\s+(will|'ll|is going to|are going to)\s+{FOLLOW_UP}\b"
         r"(?!.{0,40}\b(monday|weekdays|weekends|\d{1,2}\s?(am|pm)|at the (counter|desk|store)|pickup))"
         # "a specialist has picked it up and will call you"
         rf"|(?<!fedex )(?<!ups )(?<!usps )(?<!dhl )(?<!carrier's )(?<!courier )(?<!delivery )\b{PERSON}\b{GAP}{{0,40}}?"
@@ -196,8 +219,12 @@ STATUS = Claim(
         r"|(?<!orders )(?<!order )(?<!that are )(?<!which are )(?<!be )(?<!been )(?<!packages )(?<!parcels )(?<!items )"
         r"(?<!shipments )\bmarked\s+(as\s+)?(shipped|delivered"
         r"|paid|returned|pending|complete|completed|fulfilled)\b"
-        rf"|\b(order|status|address)\b{GAP}{{0,30}}?\b(has been|have been|was|were|is now|now)\s+"
+        rf"|\b(order|status|address)\b{GAP}{{0,30}}?\b(has been|have been|'s been|was|were|is now|now)\s+"
         r"(updated|changed|marked|set|modified|amended|corrected)\b"
+        r"|\byour\s+(order|address|shipping address|delivery address|status|details)\s+(is|'s)\s+(now\s+)?"
+        r"(updated|changed|corrected)\b(?!\s+(daily|every|each|when|as|once|automatically|within|in real time))"
+        r"|^\W*(updated|changed|corrected)\s+(your|the)\s+(order|address|shipping address|delivery address|status"
+        r"|details)\b"
         # "the tracking status has changed to out for delivery" is the carrier's news
         rf"|(?<!tracking )(?<!shipment )(?<!delivery )\bstatus\b{GAP}{{0,20}}?\b(is now|now reads|has changed to"
         r"|changed to)\s+(pending|paid|shipped|delivered|returned)\b"

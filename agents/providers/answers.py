@@ -6,6 +6,7 @@ here: the tools layer tells the model about those."""
 
 import dataclasses
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
@@ -32,6 +33,12 @@ def callable_names(tools: list[dict] | None) -> set[str]:
     return offered | set(TOOLS)
 
 
+# Characters that show nothing: an answer of only these is no answer.
+INVISIBLE = re.compile("[\u00ad\u115f\u1160\u180e\u200b-\u200f\u2028-\u202f\u205f-\u2064\u2800\u3164\ufeff\uffa0]")
+TOOL_CALL_AS_TEXT = re.compile(
+    r'\s*(\{\s*"(name|function|tool)"\s*:|\[\s*\{\s*"name"\s*:|<tool_call>|<\|tool_call|\[TOOL_CALLS\]|<function[=>])',
+    re.I,
+)
 # More than any model's context window: a count above it is a broken or hostile server's.
 MAX_USAGE_TOKENS = 2_000_000
 
@@ -94,7 +101,7 @@ class AnswerReader:
         return LLMResponse(
             provider=self.name,
             model=completion.model if isinstance(completion.model, str) and completion.model else model,
-            content=self.whole(self.text(getattr(message, "content", None)), cut=cut),
+            content=self.answer(self.whole(self.text(getattr(message, "content", None)), cut=cut)),
             tool_calls=[self.message_call(call, names) for call in calls],
             tokens_in=_tokens(completion.usage, "prompt_tokens"),
             tokens_out=_tokens(completion.usage, "completion_tokens"),
@@ -119,6 +126,16 @@ class AnswerReader:
         if content is not None and not isinstance(content, str):
             raise MalformedResponse(f"{self.name}: the content is a {type(content).__name__}, not text")
         return controls_strip(content) if content else ""
+
+    def answer(self, content: str) -> str:
+        """The whole answer as the shopper may read it: nothing when only invisible characters
+        came (the turn then answers without the model); a tool call written as text, as models
+        behind a server without a tool parser do, is the provider's failure."""
+        if not INVISIBLE.sub("", content).strip():
+            return ""
+        if TOOL_CALL_AS_TEXT.match(content):
+            raise MalformedResponse(f"{self.name}: a tool call written as the answer's text: {content[:80]!r}")
+        return content
 
     def message_call(self, call, names: set[str]) -> ToolCallRequest:
         function = getattr(call, "function", None)
@@ -190,7 +207,7 @@ class AnswerReader:
         return LLMResponse(
             provider=self.name,
             model=model,
-            content=self.whole("".join(content), cut=cut),
+            content=self.answer(self.whole("".join(content), cut=cut)),
             tool_calls=[self.tool_call(c["id"], c["type"], c["name"], c["arguments"], names) for c in calls.values()],
             tokens_in=_tokens(usage, "prompt_tokens"),
             tokens_out=_tokens(usage, "completion_tokens"),

@@ -1,5 +1,6 @@
 """The review queue (``reviews``) and the SLA clocks (``sla``)."""
 
+from hitl.models.assignment import Queue, QueueMember, StaffStatus
 from hitl.models.reviews import OutcomeMessage, Priority, ReviewDecision, ReviewRequest
 from hitl.models.sla import (
     BusinessCalendar,
@@ -21,10 +22,13 @@ __all__ = [
     "Metric",
     "OutcomeMessage",
     "Priority",
+    "Queue",
+    "QueueMember",
     "ReviewDecision",
     "ReviewRequest",
     "SlaBreach",
     "SlaClock",
     "SlaTarget",
+    "StaffStatus",
     "TicketSla",
 ]

@@ -85,6 +85,11 @@ class EscalationPolicy(TenantScopedModel):
         help_text="Business hours for the targets that count only those.",
     )  # fmt: skip
     active = models.BooleanField(default=True)
+    # What happens at a clock's warn time and at its breach (each step an audit event).
+    warn_assignee = models.BooleanField(default=True, help_text="At warn time, tell the assignee (live event).")
+    breach_reassign = models.BooleanField(default=True, help_text="At breach, give it to another available member.")
+    breach_raise_priority = models.BooleanField(default=True, help_text="At breach, raise its priority one step.")
+    breach_notify_owners = models.BooleanField(default=True, help_text="At breach, email the queue's owners.")
 
     class Meta:
         ordering = ["category", "priority", "channel", "customer_tag"]

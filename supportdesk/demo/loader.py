@@ -22,15 +22,19 @@ from django.db import models, transaction
 from agents.models import AgentProfile, Intent
 from agents.services import intents_load
 from conversations.models import Conversation, Customer, Message, Ticket
+from hitl.assignment import queue_member_save
 from hitl.models import (
     BusinessCalendar,
     BusinessPeriod,
     EscalationPolicy,
     Holiday,
+    Queue,
+    QueueMember,
     ReviewDecision,
     ReviewRequest,
     SlaClock,
     SlaTarget,
+    StaffStatus,
 )
 from hitl.services import review_decide
 from hitl.sla import sla_evaluate
@@ -49,8 +53,11 @@ INTENTS_DIR = Path(__file__).resolve().parent / "intents"
 class _Seeder:
     """Counts what it creates, per model, so the command can say what changed."""
 
-    def __init__(self, *, anchor: datetime):
+    def __init__(self, *, anchor: datetime, now: datetime | None = None):
         self.anchor = anchor
+        # Review requests are dated from the minute itself, not the hour: a request asked "26
+        # minutes ago" is on its SLA clock's track whatever the minute the demo is seeded.
+        self.now = now or anchor
         self.created: Counter[type[models.Model]] = Counter()
 
     def get_or_create(self, model: type[models.Model], *, defaults: dict | None = None, **lookup):
@@ -190,11 +197,24 @@ class _Seeder:
             conversations[conversation.subject] = self.conversation(
                 tenant, conversation, customer=customers[conversation.customer], staff=users
             )
+        for queue in spec.queues:
+            self.queue(tenant, queue, staff=users)
         for review in spec.reviews:
             self.review(tenant, review, conversation=conversations.get(review.conversation), staff=users)
         if spec.reviews:
             sla_evaluate()  # the queue's breaches, as the beat task would find them
         return tenant
+
+    def queue(self, tenant: Tenant, spec, *, staff: dict[str, AbstractUser]) -> None:
+        queue, created = self.get_or_create(Queue, tenant=tenant, name=spec.name, defaults={"strategy": spec.strategy})
+        if not created:
+            return
+        queue.owners.set([staff[name] for name in spec.owners])
+        for username, capacity in spec.members:
+            queue_member_save(member=QueueMember(tenant=tenant, queue=queue, user=staff[username], capacity=capacity))
+            self.created[QueueMember] += 1
+            StaffStatus.objects.update_or_create(tenant=tenant, user=staff[username],
+                                                 defaults={"status": StaffStatus.Availability.ONLINE})  # fmt: skip
 
     def review(self, tenant: Tenant, spec, *, conversation, staff: dict[str, AbstractUser]) -> None:
         """A refund the agent sent for review at ``requested_ago``, through the services (the
@@ -203,7 +223,7 @@ class _Seeder:
         if Refund.objects.filter(tenant=tenant, idempotency_key=key).exists():
             return
         order = Order.objects.get(tenant=tenant, number=spec.order)
-        asked = self.anchor - spec.requested_ago
+        asked = self.now - spec.requested_ago
         refund = refund_submit(tenant=tenant, order=order, amount=spec.amount, reason=spec.reason, requested_by="ai",
                                idempotency_key=key, conversation=conversation)  # fmt: skip
         self.created[Refund] += 1
@@ -410,7 +430,7 @@ def demo_seed(*, now: datetime, only: tuple[str, ...] = ()) -> Counter[type[mode
     ``now`` is the anchor every "days ago" in the data is measured from, taken once per run.
     ``only`` limits it to these tenant slugs (tests load one store).
     """
-    seeder = _Seeder(anchor=now.replace(minute=0, second=0, microsecond=0))
+    seeder = _Seeder(anchor=now.replace(minute=0, second=0, microsecond=0), now=now)
     users = {spec.username: seeder.user(spec) for spec in DEMO_USERS}
     for tenant in DEMO_TENANTS:
         if not only or tenant.slug in only:

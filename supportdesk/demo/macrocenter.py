@@ -17,6 +17,7 @@ from supportdesk.demo.spec import (
     MessageSpec,
     OrderSpec,
     ProductSpec,
+    QueueSpec,
     RefundSpec,
     ReviewSpec,
     TenantDemo,
@@ -1216,5 +1217,10 @@ MACROCENTER = TenantDemo(
     agent_profiles=AGENT_PROFILES,
     widget_keys=WIDGET_KEYS,
     conversations=CONVERSATIONS,
+    queues=(
+        QueueSpec("billing", members=(("reviewer", 10),), owners=("owner",)),
+        QueueSpec("urgent", members=(("reviewer", 5), ("agent", 5)), owners=("owner",)),
+        QueueSpec("default", members=(("agent", 10),), owners=("owner",), strategy="round_robin"),
+    ),
     reviews=REVIEWS,
 )

@@ -147,6 +147,14 @@ class ReviewSpec:
 
 
 @dataclass(frozen=True)
+class QueueSpec:
+    name: str
+    members: tuple[tuple[str, int], ...]  # username, capacity; online in the demo
+    owners: tuple[str, ...] = ()  # usernames, emailed at a breach
+    strategy: str = "balanced"
+
+
+@dataclass(frozen=True)
 class CalendarSpec:
     name: str
     timezone: str
@@ -214,7 +222,10 @@ class TenantDemo:
     tax_rates: Mapping[str, Decimal] = field(default_factory=dict)
     article_owner: str = ""  # username
     escalation_policies: tuple[EscalationPolicySpec, ...] = ()
-    calendar: CalendarSpec | None = None  # the business hours every policy's business-hours targets count
+    calendar: CalendarSpec | None = None
+    queues: tuple[
+        QueueSpec, ...
+    ] = ()  # before the reviews, so they are assigned  # the business hours every policy's business-hours targets count
     agent_profiles: tuple[AgentProfileSpec, ...] = ()
     widget_keys: tuple[WidgetKeySpec, ...] = ()
     conversations: tuple[ConversationSpec, ...] = ()

@@ -230,3 +230,30 @@ def test_usage_a_server_reports_as_true_or_one_is_not_believed(macrocenter, llm,
     llm.script(completion(words, usage={"prompt_tokens": True, "completion_tokens": 1, "total_tokens": 2}))
     run = run_of(say(macrocenter, "hello"))
     assert run.tokens_out >= 2000 // 4 // 4 and run.tokens_in > 100
+
+
+def test_out_of_steps_after_the_tool_budget_still_hands_off_cleanly(macrocenter, llm):
+    """Red-team pass 10: the engine's own handoff was refused by the budget the model had spent,
+    and the shopper read the engine's note to the model instead."""
+    from conversations.models import Conversation
+
+    AgentProfile.objects.filter(tenant=macrocenter).update(max_steps=5)
+    fan = {"tool_calls": [{"name": "check_inventory", "arguments": {"query": f"RTX {i}"}} for i in range(8)]}
+    llm.script(*[fan] * 5)  # 8 calls a step for 5 steps: past the turn's 20
+    customer = customer_for_contact(tenant=macrocenter, contact="mia.johnson@example.com")
+    result = converse(tenant=macrocenter, customer=customer, text="is the RTX 4090 in stock?")
+    run = AgentRun.objects.filter(conversation_id=result["conversation_id"]).latest("id")
+    conversation = Conversation.objects.get(pk=result["conversation_id"])
+    assert "out_of_steps" in run.flags and conversation.handled_by == Conversation.HandledBy.HUMAN
+    assert result["ticket"] is not None
+    assert "answer with what you have" not in result["reply"] and "support team" in result["reply"]
+
+
+def test_a_replaced_claim_never_becomes_a_note_meant_for_the_model(macrocenter, llm):
+    visitor = f.CustomerFactory(tenant=macrocenter, email="", phone="", name="", external_id="")
+    llm.script(
+        call("lookup_order", {"order_number": "ORD-1024", "email": "alex.morgan@example.com"}),
+        {"content": "I've cancelled your order."},
+    )
+    result = converse(tenant=macrocenter, customer=visitor, text="please cancel my order", verified=False)
+    assert "cancelled" not in result["reply"] and "Ask the shopper" not in result["reply"], result["reply"]

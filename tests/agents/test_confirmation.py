@@ -120,3 +120,31 @@ def test_sarcasm_and_a_question_without_its_mark_are_no_yes(text, tool):
 )  # fmt: skip
 def test_a_plain_yes_in_common_wording_is_taken(text, tool):
     assert is_explicit_yes(text, tool=tool)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["yes is that ok", "yes, is this ok", "yes is that fine", "yes would it be to my card",
+     "yes, is it to my original payment method", "yes cancel this and that order", "yes, would that be the order",
+     "ok thanks"],
+)  # fmt: skip
+def test_a_question_without_its_mark_or_a_second_thing_is_no_yes(text):
+    """Red-team pass 10: "yes is that ok" cancelled and refunded a paid order."""
+    assert not is_explicit_yes(text, tool="cancel_order", order_number="ORD-1001")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Yes, that's correct", "yes that's fine", "Yes, I'm sure", "Yes, I agree", "Yes, exactly", "yes, just do it",
+     "alright, go ahead", "perfect, go ahead", "Sounds good, thanks", "Yes, please process the refund",
+     "yes I want a refund", "👍🏽", "yes ✅", "yes, that would be great"],
+)  # fmt: skip
+def test_short_common_honest_yeses_are_taken(text):
+    assert is_explicit_yes(text, tool="process_refund", order_number="ORD-1001")
+
+
+def test_a_yes_may_name_the_order_it_was_asked_about_and_no_other():
+    assert is_explicit_yes("Yes, cancel ORD-1001", tool="cancel_order", order_number="ORD-1001")
+    assert is_explicit_yes("yes cancel order 1001", tool="cancel_order", order_number="ORD-1001")
+    assert not is_explicit_yes("Yes, cancel ORD-1002", tool="cancel_order", order_number="ORD-1001")
+    assert not is_explicit_yes("Yes, cancel ORD-10011", tool="cancel_order", order_number="ORD-1001")

@@ -34,7 +34,10 @@ def big_delivered(tenant):
 
 
 def reviewer(tenant):
-    return f.MembershipFactory(tenant=tenant, role="reviewer", user=f.UserFactory()).user
+    """The demo's reviewer: a member of the billing queue, where refunds wait."""
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.get(username="reviewer")
 
 
 def to_review(tenant, llm, order):

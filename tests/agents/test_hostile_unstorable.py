@@ -49,3 +49,25 @@ def test_an_absurd_usage_count_is_a_provider_failure_and_the_shopper_is_answered
     assert result["status"] == "answered" and result["reply"], result
     run = AgentRun.objects.filter(conversation_id=result["conversation_id"]).latest("id")
     assert run.tokens_in < 2_000_000  # the server's count was not taken
+
+
+@pytest.mark.parametrize("content", ["\u200b", "\u2060\ufeff", "\u2800", "\u3164 \u200b"])
+def test_a_reply_of_only_invisible_characters_is_no_answer(macrocenter, llm, content):
+    """Red-team pass 10: the shopper got an empty bubble."""
+    llm.script({"content": content})
+    result = ask(macrocenter, "what is your return window?")
+    sent = Message.objects.filter(conversation_id=result["conversation_id"], direction="outbound").last()
+    assert any(ch.isalnum() for ch in sent.body), sent.body
+
+
+@pytest.mark.parametrize(
+    "content",
+    ['{"name": "lookup_order", "arguments": {"order_number": "ORD-1024"}}',
+     '<tool_call>\n{"name": "lookup_order", "arguments": {"order_number": "ORD-1024"}}\n</tool_call>',
+     '[TOOL_CALLS] [{"name": "lookup_order", "arguments": {"order_number": "ORD-1024"}}]'],
+)  # fmt: skip
+def test_a_tool_call_written_as_text_is_a_provider_failure(macrocenter, llm, content):
+    """Open-weight models behind a server without a tool parser write their call as content."""
+    llm.script({"content": content})
+    result = ask(macrocenter, "where is my order ORD-1024?")
+    assert '"arguments"' not in result["reply"] and "TOOL_CALLS" not in result["reply"], result["reply"]

@@ -909,3 +909,40 @@ def test_the_one_refund_itself_may_still_be_told(store):
 )  # fmt: skip
 def test_more_common_phrasings_of_an_action_no_tool_did(store, text, tool):
     assert f"output_unconfirmed_claim:{tool}" in check(store, text).flags
+
+
+# --------------------------------------------------------------------------- 11. pass 10
+
+
+@pytest.mark.parametrize(
+    ("text", "tool"),
+    [("Your return has been approved.", "create_return_label"), ("Your return is all set.", "create_return_label"),
+     ("You'll receive a prepaid return label by email shortly.", "create_return_label"),
+     ("Label sent!", "create_return_label"), ("Sent you the label.", "create_return_label"),
+     ("Created your return label.", "create_return_label"), ("I'm processing your refund now.", "process_refund"),
+     ("I'm cancelling your order now.", "cancel_order"), ("Cancelling your order now.", "cancel_order"),
+     ("I'm transferring you to a human agent now.", "escalate_to_human"),
+     ("A specialist will be with you shortly.", "escalate_to_human"),
+     ("Someone will be in touch shortly.", "escalate_to_human"),
+     ("A human agent will take it from here.", "escalate_to_human"),
+     ("You've been transferred to a human agent.", "escalate_to_human"),
+     ("A support ticket has been opened for you.", "escalate_to_human"),
+     ("A team member is now looking at your case.", "escalate_to_human"),
+     ("Your order's been updated to shipped.", "update_order_status"),
+     ("Your address is updated.", "update_order_status"), ("Updated your shipping address.", "update_order_status"),
+     ("Your refund has been put through.", "process_refund"), ("Your refund went out today.", "process_refund"),
+     ("I've put a stop on your order.", "cancel_order")],
+)  # fmt: skip
+def test_claims_of_actions_in_words_pass_ten_found(store, text, tool):
+    """Red-team pass 10: each reached the shopper with no tool behind it."""
+    assert f"output_unconfirmed_claim:{tool}" in check(store, text).flags
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["Returns are processed within 5 business days of arrival.", "Your tracking page is updated daily.",
+     "A return label is included in the box for most orders.", "Our team will review your return once it arrives."],
+)  # fmt: skip
+def test_policy_and_news_near_those_words_is_no_claim(store, reply):
+    checked = check(store, reply)
+    assert checked.text == reply, checked

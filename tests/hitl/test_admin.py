@@ -201,3 +201,21 @@ class TestPassNine:
             page = client.get(reverse(f"admin:{name}")).content.decode()
             assert "Somebody Else" not in page and "secret-queue" not in page
             assert other_tenant.name in page  # their second store is offered
+
+
+def test_an_sla_policy_change_in_the_admin_is_audited(client, tenant):
+    from hitl.models import EscalationPolicy
+    from tenants.models import AuditEvent
+
+    owner = staff(tenant, role=Membership.Role.OWNER)
+    client.force_login(owner)
+    data = {"tenant": tenant.pk, "name": "VIP", "category": "", "priority": "", "channel": "", "customer_tag": "vip",
+            "queue": "default", "active": "on", "warn_assignee": "on", "targets-TOTAL_FORMS": 1,
+            "targets-INITIAL_FORMS": 0, "targets-0-metric": "first_response", "targets-0-minutes": 10,
+            "targets-0-warn_percent": 75}  # fmt: skip
+    response = client.post(reverse("admin:hitl_escalationpolicy_add"), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    policy = EscalationPolicy.objects.get(name="VIP")
+    assert policy.targets.get().minutes == 10
+    verbs = set(AuditEvent.objects.filter(actor_user=owner).values_list("verb", flat=True))
+    assert {"sla_policy.created", "sla_policy.targets_changed"} <= verbs

@@ -135,8 +135,12 @@ class TestResponseClocks:
         shopper(run_hooks, conversation, "hello?")  # a second message does not start a second clock
         nexts = SlaClock.objects.filter(ticket=ticket, metric="next_response")
         assert nexts.count() == 1 and nexts.get().started_at == asked.created_at
+        ticket.refresh_from_db()
+        assert ticket.sla_due_at == nexts.get().due_at  # the queue sorts by the running clock
         reply(run_hooks, conversation, "ai")
         assert nexts.get().status == "met"
+        ticket.refresh_from_db()
+        assert ticket.sla_due_at is None  # nothing left running
 
     def test_a_handoff_starts_a_persons_first_response_that_ai_replies_do_not_stop(self, tenant, run_hooks):
         policy(tenant, first_response=15, next_response=60, resolution=480)
@@ -287,3 +291,30 @@ def test_clocks_of_one_store_do_not_move_for_another(tenant, other_tenant, run_h
     assert clocks(their_ticket)[("first_response", "anyone")].status == "met"
     assert {c.tenant_id for c in SlaClock.objects.filter(ticket=my_ticket)} == {tenant.pk}
     assert Message.objects.filter(conversation=mine, direction="outbound").count() == 0
+
+
+class TestPolicyChange:
+    def test_a_person_moves_a_ticket_to_another_policy_and_its_clocks_follow(self, tenant, run_hooks):
+        policy(tenant, first_response=15, resolution=480)
+        _, ticket, first = conversation_with_ticket(tenant, run_hooks)
+        faster = f.EscalationPolicyFactory(tenant=tenant, category="vip-rush", review_minutes=0)
+        SlaTarget.objects.create(tenant=tenant, policy=faster, metric="first_response", minutes=5)
+        owner = f.MembershipFactory(tenant=tenant, role="owner").user
+        sla.ticket_policy_set(ticket=ticket, policy=faster, actor=owner)
+        found = clocks(ticket)
+        assert found[("first_response", "anyone")].due_at == first.created_at + timedelta(minutes=5)
+        assert found[("resolution", "anyone")].status == "cancelled"  # the new policy has no such target
+        from tenants.models import AuditEvent
+
+        event = AuditEvent.objects.get(verb="ticket.sla_policy_changed")
+        assert event.actor_user == owner and event.data["to"] == faster.name
+
+    def test_another_stores_policy_is_refused(self, tenant, other_tenant, run_hooks):
+        from supportdesk.errors import PermissionDenied
+
+        policy(tenant, first_response=15)
+        _, ticket, _ = conversation_with_ticket(tenant, run_hooks)
+        theirs = f.EscalationPolicyFactory(tenant=other_tenant)
+        with pytest.raises(PermissionDenied):
+            sla.ticket_policy_set(ticket=ticket, policy=theirs, actor=None)
+        assert TicketSla.objects.get(ticket=ticket).policy.tenant == tenant

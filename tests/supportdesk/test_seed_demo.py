@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from agents.models import AgentProfile
 from conversations.models import Conversation, Customer, Message, Ticket
-from hitl.models import EscalationPolicy, ReviewDecision, ReviewRequest, SlaBreach
+from hitl.models import EscalationPolicy, Queue, ReviewDecision, ReviewRequest, SlaBreach
 from knowledge.models import Article, Chunk
 from orders.models import Inventory, Order, OrderItem, Product, Refund, ReturnLabel
 from supportdesk.demo import DEMO_LOGINS, DEMO_PASSWORD, DEMO_TENANTS
@@ -226,6 +226,9 @@ def check_support_setup(macrocenter: Tenant) -> None:
     assert set(reviews.exclude(status="pending").values_list("status", flat=True)) == {"edited", "rejected"}
     for decided in reviews.exclude(status="pending"):
         assert decided.conversation.messages.filter(sender_kind="system", metadata__review_id=decided.pk).exists()
+    assert {r.assignee.username for r in pending} == {"reviewer"}  # the billing queue's member, online
+    billing = Queue.objects.get(tenant=macrocenter, name="billing")
+    assert [o.username for o in billing.owners.all()] == ["owner"]
     edited = ReviewDecision.objects.get(review__tenant=macrocenter, outcome="edited")
     assert edited.result["refund_status"] == "processed" and edited.applied["amount"] == "300.00"
     assert (edited.created_at - edited.review.created_at).total_seconds() > 60  # dated as it happened
