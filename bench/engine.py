@@ -225,7 +225,8 @@ on the Macro Center demo data, conversations growing as they go.
 
 Goal: overhead p50 under 30 ms (**{"met" if p50_met else "not met"}**) and p99 under 150 ms
 (**{"met" if p99_met else "not met"}**) on 2 cores. Run to run, p50 moves by about ±7 ms here:
-most of a turn is some 24 round trips to PostgreSQL at 0.4 to 0.7 ms each, and that latency
+most of a turn is some {offline["queries_p50"]:.0f} round trips to PostgreSQL (the SLA clocks' two to four
+among them since they came) at 0.4 to 0.7 ms each, and that latency
 varies with the machine (a virtual machine whose neighbours come and go). Twenty runs on
 2026-11-21 gave LLM p50 18.8 to 32.0 ms, and offline p50 23.8 to 34 ms with the local embedding
 (20 to 26 ms without it); p99 stayed far under 150 ms in every run. (Embedding

@@ -144,6 +144,10 @@ class TicketSla(TenantScopedModel):
     policy = models.ForeignKey(EscalationPolicy, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     applied_at = models.DateTimeField(auto_now_add=True)
 
+    class Meta:
+        verbose_name = "ticket SLA policy"
+        verbose_name_plural = "ticket SLA policies"
+
     def __str__(self) -> str:
         return f"{self.ticket}: {self.policy or 'no policy'}"
 
@@ -183,6 +187,7 @@ class SlaClock(TenantScopedModel):
 
     class Meta:
         ordering = ["due_at"]
+        verbose_name = "SLA clock"
         indexes = [
             models.Index(
                 fields=["due_at"],
