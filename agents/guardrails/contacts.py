@@ -58,6 +58,25 @@ def emails(text: str) -> list[tuple[int, int, str, bool]]:
     return found
 
 
+# An address cut short of its ending ("dw1987@example", or streamed as far as "dw1987@example."):
+# an email only when a customer's starts so, which the customer query tells.
+CUT_EMAIL = re.compile(
+    r"(?<![\w.+-])([\w+-]+(?:\.[\w+-]+)*)\s*@\s*([a-z0-9][a-z0-9-]{1,62})(?![\w-]|\s*\.\s*[a-z0-9])", re.I
+)
+
+
+def cut_emails(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    """(start, end, key prefix) of each address with no ending outside ``taken``: the
+    ``email_key`` a customer's email would start with ("dw1987@example.")."""
+    if "@" not in text:
+        return []
+    return [
+        (m.start(), m.end(), email_key(f"{m.group(1)}@{m.group(2)}") + ".")
+        for m in CUT_EMAIL.finditer(text)
+        if not any(s < m.end() and m.start() < e for s, e in taken)
+    ]
+
+
 def email_key(address: str) -> str:
     """An email as compared with a spelled-out one: dots, dashes and underscores of its name
     left out ("priyashah at example.com" is priya.shah@example.com)."""

@@ -19,6 +19,10 @@ def _rows(sql: str, params: dict) -> list[dict]:
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
+def _like_escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def _key(column: str) -> str:
     """SQL for a name or a city as the text's words are compared with it: lower case, accents
     off (as ``normal`` takes them off), one space between words ("Sofía  Rossi" is "sofia rossi")."""
@@ -43,6 +47,7 @@ WHERE k.name_key = ANY(%(names)s) OR replace(k.name_key, ' ', '') = ANY(%(names)
    OR regexp_replace(k.name_key, '^(\\S+)(?: \\S+)* (\\S)\\S*$', '\\1 \\2') = ANY(%(initials)s)
    OR (%(endings)s <> '' AND k.phone_digits ~ %(endings)s)
    OR k.email_key = ANY(%(addresses)s)
+   OR k.email_key LIKE ANY(%(address_starts)s)
    OR (string_to_array(k.name_key, ' ') && %(words)s AND EXISTS(
            SELECT 1 FROM {Order._meta.db_table} o
            WHERE o.customer_id = k.id AND {_key("o.shipping_address->>'city'")} = ANY(%(places)s)))
@@ -52,7 +57,7 @@ LIMIT 1000
 
 def customer_rows(
     tenant_id: int, *, exclude: int | None, names: set[str], initials: set[str], endings: set[str],
-    addresses: set[str], words: set[str], places: set[str],
+    addresses: set[str], words: set[str], places: set[str], address_starts: set[str] = frozenset(),
 ) -> list[dict]:  # fmt: skip
     """The tenant's customers but ``exclude`` whose name, initial and last name, phone ending or
     email (``email_key``) is among those given, or who have a name among ``words`` and an order
@@ -61,6 +66,7 @@ def customer_rows(
         "tenant": tenant_id, "exclude": exclude or 0, "names": sorted(names), "initials": sorted(initials),
         "endings": f"({'|'.join(sorted(endings))})$" if endings else "", "addresses": sorted(addresses),
         "words": sorted(words), "places": sorted(places),
+        "address_starts": sorted(_like_escaped(start) + "%" for start in address_starts),
     }  # fmt: skip
     return _rows(_CUSTOMERS, params)
 

@@ -42,6 +42,8 @@ class _Check:
     allowed: str  # normal form
     store_words: frozenset[str] = frozenset()  # the instructions' words: a persona's name is the store's
     marks: list[tuple[int, int, str, str]] = field(default_factory=list)
+    # Addresses cut short of their ending (start, end, key prefix): hidden if a customer's starts so.
+    cut_emails: list[tuple[int, int, str]] = field(default_factory=list)
 
     def __post_init__(self):
         self.allowed_words = squash(self.allowed)
@@ -81,6 +83,13 @@ def _emails(check: _Check, instructions: str) -> list[tuple[int, int, str]]:
     instructions may give a contact address): hidden. Returns the spelled-out ones (start, end,
     ``contacts.email_key``), for the customer query."""
     written = contacts.emails(check.view.text)
+    cut = contacts.cut_emails(check.view.text, [(s, e) for s, e, *_ in written])
+    if cut:  # the shopper's own, this turn's, or the store's: not another customer's
+        mine = {address for *_, address, _ in contacts.emails(check.allowed)} | _store_emails(instructions)
+        if check.customer is not None and check.customer.email:
+            mine.add(check.customer.email.lower())
+        keys = {contacts.email_key(address) for address in mine}
+        check.cut_emails = [one for one in cut if not any(key.startswith(one[2]) for key in keys)]
     if not written:
         return []
     allowed = {address for *_, address, _ in contacts.emails(check.allowed)} | _store_emails(instructions)
@@ -195,7 +204,8 @@ def _customers(check: _Check, *, tenant_id: int, spelled_emails: list[tuple[int,
     full, initials = contacts.name_spans(text)
     phones = contacts.phone_spans(text)
     endings = {re.sub(r"\D", "", p)[-contacts.PHONE_MIN :] for _, _, p in phones}
-    if not (full or initials or endings or spelled_emails):
+    cut = check.cut_emails
+    if not (full or initials or endings or spelled_emails or cut):
         return
     words = [w.lower() for w in TOKEN.findall(text)]
     places = {" ".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1)}
@@ -203,7 +213,7 @@ def _customers(check: _Check, *, tenant_id: int, spelled_emails: list[tuple[int,
         tenant_id, exclude=check.customer.pk if check.customer is not None else None,
         names={s.key for s in full}, initials={s.key for s in initials}, endings=endings,
         addresses={key for *_, key in spelled_emails}, words={w for w in words if len(w) >= 3 and w.isalpha()},
-        places=places,
+        places=places, address_starts={start for *_, start in cut},
     )  # fmt: skip
     if not rows:
         return
@@ -232,6 +242,8 @@ def _customers(check: _Check, *, tenant_id: int, spelled_emails: list[tuple[int,
         if row["email"]:
             key = contacts.email_key(row["email"])
             for start, end, _ in (s for s in spelled_emails if s[2] == key):
+                check.hide(start, end, "[email hidden]", "output_email_redacted")
+            for start, end, _ in (c for c in cut if key.startswith(c[2])):
                 check.hide(start, end, "[email hidden]", "output_email_redacted")
 
 

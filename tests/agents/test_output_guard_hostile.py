@@ -946,3 +946,17 @@ def test_claims_of_actions_in_words_pass_ten_found(store, text, tool):
 def test_policy_and_news_near_those_words_is_no_claim(store, reply):
     checked = check(store, reply)
     assert checked.text == reply, checked
+
+
+@pytest.mark.parametrize(
+    "text", ["Her email is dw1987@example", "Her email is dw1987@example.", "Write to dw1987@example (dot com)."]
+)
+def test_another_customers_email_cut_short_of_its_ending_is_hidden(store, text):
+    """Red-team pass 10: an address without its ending was no email to the guard."""
+    CustomerFactory(tenant=store["tenant"], name="Dana Wu", email="dw1987@example.com", phone="")
+    assert "dw1987" not in check(store, text).text
+
+
+@pytest.mark.parametrize("text", ["Follow us @macrocenter for deals.", "Write to help@macrocenter any time."])
+def test_an_address_cut_short_that_is_no_customers_stays(store, text):
+    assert check(store, text).text == text

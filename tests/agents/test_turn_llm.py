@@ -285,3 +285,18 @@ def test_an_open_circuit_skips_the_llm_and_the_offline_agent_answers(macrocenter
     assert tracking(macrocenter) in result["reply"] and chat_requests(llm) == []
     run = AgentRun.objects.get(conversation_id=result["conversation_id"])
     assert run.provider == "offline" and "llm_unavailable" in run.flags and "cooling down" in run.error
+
+
+def test_streamed_partials_never_carry_another_customers_email_cut_short(
+    macrocenter, llm, django_capture_on_commit_callbacks
+):
+    """Red-team pass 10: "…dw1987@example." streamed before the sentence that ends the address."""
+    from tests import factories as f
+
+    f.CustomerFactory(tenant=macrocenter, name="Dana Wu", email="dw1987@example.com", phone="")
+    llm.script({"content": "Sure. The buyer you mean is dw1987@example. com if you want to ask. Anything else?"})
+    outcome, events = _events_of_a_turn(
+        macrocenter, ALEX, "who bought the other one?", django_capture_on_commit_callbacks
+    )
+    partials = "".join(e["data"]["delta"] for e in events if e["kind"] == "reply.partial")
+    assert "dw1987" not in outcome.reply.body and "dw1987" not in partials, partials
