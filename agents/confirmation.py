@@ -57,7 +57,7 @@ ACTION_WORDS = {
 }
 YES_EMOJI = "👍🙂😊✅"
 SKIN_TONES = re.compile("[\U0001f3fb-\U0001f3ff]")
-SMILEYS = re.compile(r"[:;]-?[)D]")
+SMILEYS = re.compile(r":-?[)D]")  # a smile; a wink (";)") is not a plain yes
 MAX_WORDS = 8  # a longer message is a new request, not an answer to "shall I go ahead?"
 
 
@@ -70,8 +70,11 @@ def is_explicit_yes(text: str, *, tool: str = "", order_number: str = "") -> boo
     if "?" in cleaned or ASKS.search(cleaned):
         return False  # a question back is not an answer
     digits = re.sub(r"\D", "", order_number or "")
-    if digits:  # "yes, cancel ORD-1001" when ORD-1001 is the one asked about
-        cleaned = re.sub(rf"(?<![\w-])(?:[a-z]{{2,5}}[-\s]?|#)?0*{digits}(?!\w)", " ", cleaned, flags=re.I)
+    if digits:  # "yes, cancel ORD-1001" when ORD-1001 is the one asked about; only its own letters
+        # go with the number ("not 1001" keeps its "not")
+        letters = re.escape(re.sub(r"[^A-Za-z]", "", order_number or ""))
+        own = rf"(?:{letters}[-\s]?|#|order\s+(?:number\s+|no\.?\s*)?)?" if letters else r"(?:#|order\s+)?"
+        cleaned = re.sub(rf"(?<![\w-]){own}0*{digits}(?!\w)", " ", cleaned, flags=re.I)
     cleaned = re.sub(rf"[!.,{YES_EMOJI}\s]+$", "", SMILEYS.sub(" ", cleaned).strip())
     words = [w for w in re.split(rf"[\s,.!;:{YES_EMOJI}]+", cleaned.lower()) if w]
     if not words or len(words) > MAX_WORDS:

@@ -36,9 +36,13 @@ def callable_names(tools: list[dict] | None) -> set[str]:
 # Characters that show nothing: an answer of only these is no answer.
 INVISIBLE = re.compile("[\u00ad\u115f\u1160\u180e\u200b-\u200f\u2028-\u202f\u205f-\u2064\u2800\u3164\ufeff\uffa0]")
 TOOL_CALL_AS_TEXT = re.compile(
-    r'\s*(\{\s*"(name|function|tool)"\s*:|\[\s*\{\s*"name"\s*:|<tool_call>|<\|tool_call|\[TOOL_CALLS\]|<function[=>])',
-    re.I,
+    r'\s*(\{\s*"(name|function|tool)"\s*:|\[\s*\{\s*"name"\s*:|<tool_call>|<\|tool_call|\[TOOL_CALLS\]|<function[=>]'
+    r"|<\|python_tag\|>|\[\s*[a-z_]+\(\w+\s*=|[a-z_]+\(\w+\s*=\s*[\"'\d]"  # Llama's, and calls written as code
+    r'|```(json|tool_code|python)?\s*[\[{]?\s*"?(name|tool|function)|<think>|thought:.*\baction\s*:)',
+    re.I | re.S,
 )
+# No words at all ("...", "**", "null"): no answer.
+WORDLESS = re.compile(r"[\W_]*|(null|none|undefined|nan)\W*", re.I)
 # More than any model's context window: a count above it is a broken or hostile server's.
 MAX_USAGE_TOKENS = 2_000_000
 
@@ -131,7 +135,7 @@ class AnswerReader:
         """The whole answer as the shopper may read it: nothing when only invisible characters
         came (the turn then answers without the model); a tool call written as text, as models
         behind a server without a tool parser do, is the provider's failure."""
-        if not INVISIBLE.sub("", content).strip():
+        if WORDLESS.fullmatch(INVISIBLE.sub("", content).strip()):
             return ""
         if TOOL_CALL_AS_TEXT.match(content):
             raise MalformedResponse(f"{self.name}: a tool call written as the answer's text: {content[:80]!r}")

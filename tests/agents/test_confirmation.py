@@ -148,3 +148,13 @@ def test_a_yes_may_name_the_order_it_was_asked_about_and_no_other():
     assert is_explicit_yes("yes cancel order 1001", tool="cancel_order", order_number="ORD-1001")
     assert not is_explicit_yes("Yes, cancel ORD-1002", tool="cancel_order", order_number="ORD-1001")
     assert not is_explicit_yes("Yes, cancel ORD-10011", tool="cancel_order", order_number="ORD-1001")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ok, not 1001", "yes, not 1001", "okay, keep 1001 please", "ok wait 1001", "sure, hold 1001", "fine, skip 1001",
+     "ok leave 1001", "yes no 1001", "yes ;)"],
+)  # fmt: skip
+def test_a_word_before_the_orders_number_is_not_taken_for_its_prefix(text):
+    """Red-team pass 11: "ok, not 1001" refunded ORD-1001 (the "not" went with the number)."""
+    assert not is_explicit_yes(text, tool="process_refund", order_number="ORD-1001")

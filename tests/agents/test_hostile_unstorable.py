@@ -71,3 +71,17 @@ def test_a_tool_call_written_as_text_is_a_provider_failure(macrocenter, llm, con
     llm.script({"content": content})
     result = ask(macrocenter, "where is my order ORD-1024?")
     assert '"arguments"' not in result["reply"] and "TOOL_CALLS" not in result["reply"], result["reply"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    ['<|python_tag|>{"name": "lookup_order", "parameters": {"order_number": "ORD-1024"}}',
+     '[lookup_order(order_number="ORD-1024")]', '```json\n{"tool": "lookup_order", "order_number": "ORD-1024"}\n```',
+     "<think>The shopper wants their order. I should call lookup_order.</think>",
+     "Thought: I need the order.\nAction: lookup_order\nAction Input: ORD-1024", "...", "null", "**"],
+)  # fmt: skip
+def test_more_forms_of_no_answer_still_get_the_shopper_an_answer(macrocenter, llm, content):
+    """Red-team pass 11: each was sent to the shopper word for word."""
+    llm.script({"content": content})
+    result = ask(macrocenter, "where is my order ORD-1024?")
+    assert result["reply"] != content and "ORD-1024" in result["reply"], result["reply"]

@@ -116,7 +116,7 @@ def test_refund_needs_the_shoppers_yes_whatever_the_model_does(macrocenter, llm)
     assert first["tool_calls"][0]["status"] == "needs_confirmation"
     assert not Refund.objects.filter(order__number="ORD-1014").exists()
     # The model tries again without a yes from the shopper: still only a proposal.
-    llm.script(call("process_refund", {"order_number": "ORD-1014", "amount": total}), {"content": "?"})
+    llm.script(call("process_refund", {"order_number": "ORD-1014", "amount": total}), {"content": "Happy to help."})
     say(macrocenter, MIA, "what do you mean")
     assert not Refund.objects.filter(order__number="ORD-1014").exists()
     # Now the shopper says yes to the proposal, and the same call goes through.
