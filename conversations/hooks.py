@@ -20,11 +20,7 @@ def message_received(message: Message) -> None:
     """Called after the inbound message is committed. The message is safe whatever a handler
     does: a failure (the broker down while queueing the turn) is logged, the sender still hears
     "received", and the agent's straggler sweep answers the message once the broker is back."""
-    for handler in _message_received:
-        try:
-            handler(message)
-        except Exception:
-            logger.exception("after message %s: %s failed", message.pk, getattr(handler, "__name__", handler))
+    _call(_message_received, f"message {message.pk}", message)
 
 
 _typing_stopped: list[Callable[[int], None]] = []

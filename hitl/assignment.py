@@ -3,6 +3,8 @@ the next assignee (round robin, or balanced: fewest open first, then longest sin
 Nobody away, offline or at capacity is given anything; what finds nobody stays unassigned and
 is picked up when a member comes online. Each assignment is an audit event."""
 
+from datetime import UTC, datetime
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Count, F
@@ -79,7 +81,7 @@ def assignee_pick(*, tenant_id: int, queue_name: str, exclude: tuple = ()) -> Ab
     free = [(m, n) for m, n in free if n < m.capacity]
     if not free:
         return None
-    never = timezone.make_aware(timezone.datetime.min.replace(year=1970))
+    never = datetime(1970, 1, 1, tzinfo=UTC)
     if queue.strategy == Queue.Strategy.ROUND_ROBIN:
         member = min(free, key=lambda pair: (pair[0].last_assigned_at or never, pair[0].pk))[0]
     else:

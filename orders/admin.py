@@ -62,13 +62,8 @@ class OrderAdmin(TenantScopedAdmin):
         return [f.name for f in Order._meta.fields if f.name not in ("id", "status")]
 
     def get_inlines(self, request, obj):
-        return [RefundInline] if obj is not None else [OrderItemInline]
-
-    def get_inline_instances(self, request, obj=None):
-        instances = super().get_inline_instances(request, obj)
-        if obj is not None:  # the items of a placed order are shown, not edited
-            instances.insert(0, OrderItemReadOnly(self.model, self.admin_site))
-        return instances
+        # The items of a placed order are shown, not edited; a new order's are entered.
+        return [OrderItemReadOnly, RefundInline] if obj is not None else [OrderItemInline]
 
     def save_model(self, request, obj, form, change):
         if not change:
