@@ -77,6 +77,15 @@ class AgentRun(TenantScopedModel):
 
     class Meta:
         ordering = ["-started_at", "-id"]
+        constraints = [
+            # One running run per turn: a second one means the first one's worker died mid-turn
+            # (agents.engine.turn marks it failed, and runs the turn again).
+            models.UniqueConstraint(
+                fields=["conversation", "turn_key"],
+                condition=models.Q(status="running") & ~models.Q(turn_key=""),
+                name="agentrun_one_running_per_turn",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Run {self.pk} ({self.status})"

@@ -18,8 +18,7 @@ import time
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import Min, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce, Least
+from django.db.models import Min, OuterRef, Subquery
 from django.utils import timezone
 
 from conversations.models import Conversation, Message, Ticket
@@ -49,6 +48,14 @@ def clock_start(
 ) -> SlaClock | None:  # fmt: skip
     """A running clock for ``metric`` under ``policy``'s target (or ``minutes``); None when the
     policy sets no target for it."""
+    fields = _clock_fields(tenant_id=tenant_id, metric=metric, policy=policy, started_at=started_at,
+                           minutes=minutes, audience=audience)  # fmt: skip
+    if fields is None:
+        return None
+    return SlaClock.objects.create(ticket=ticket, review=review, **fields)
+
+
+def _clock_fields(*, tenant_id, metric, policy, started_at, minutes, audience) -> dict | None:
     target = _target(policy, metric)
     if target is None and minutes is None:
         return None
@@ -56,11 +63,11 @@ def clock_start(
     business = target is not None and target.business_hours and policy.calendar is not None
     hours = Hours(policy.calendar if business else None)
     warn_after = minutes * 60 * (target.warn_percent if target is not None else 75) / 100
-    return SlaClock.objects.create(
-        tenant_id=tenant_id, ticket=ticket, review=review, policy=policy, metric=metric, audience=audience,
-        calendar=policy.calendar if business else None, target_minutes=minutes, started_at=started_at,
-        due_at=hours.deadline(started_at, minutes * 60), warn_at=hours.deadline(started_at, warn_after),
-    )  # fmt: skip
+    return {
+        "tenant_id": tenant_id, "policy": policy, "metric": metric, "audience": audience,
+        "calendar": policy.calendar if business else None, "target_minutes": minutes, "started_at": started_at,
+        "due_at": hours.deadline(started_at, minutes * 60), "warn_at": hours.deadline(started_at, warn_after),
+    }  # fmt: skip
 
 
 def _stop(clocks, at: datetime, status=SlaClock.Status.MET) -> int:
@@ -149,10 +156,10 @@ def _open_ticket(conversation_id: int) -> Ticket | None:
     )
 
 
-# Replies and shopper messages are on every turn's path: each is one statement (and a message
-# that starts a next-response clock, two more), with the policy's targets kept a minute in the
-# process, as the agent keeps its entity catalogue (an edited policy applies to new clocks
-# within a minute).
+# Replies and shopper messages are on every turn's path: a reply is one statement, a shopper's
+# message one read (and one write when it starts a next-response clock), with the policy's
+# targets kept a minute in the process, as the agent keeps its entity catalogue (an edited
+# policy applies to new clocks within a minute).
 _STOP_RESPONSES = """
 WITH stopped AS (
     UPDATE hitl_slaclock SET status = 'met', met_at = %(at)s
@@ -213,10 +220,10 @@ def message_sent(message: Message) -> None:
                                          "staff": message.sender_kind == "staff"})  # fmt: skip
 
 
-@transaction.atomic
 def message_received(message: Message) -> None:
     """A shopper's message: a paused resolution clock runs again, and once the first response
-    was given, a next-response clock starts (unless one is running)."""
+    was given, a next-response clock starts (unless one is running). On every turn's path: one
+    read, and at most one write, in autocommit (each statement is atomic on its own)."""
     if message.direction != Message.Direction.INBOUND:
         return
     with connection.cursor() as cursor:
@@ -226,18 +233,45 @@ def message_received(message: Message) -> None:
         return  # the turn opens the ticket, and its clocks
     ticket_id, tenant_id, policy_id, audience, paused, answered, running = row
     if paused:
-        _resume(Ticket(pk=ticket_id, tenant_id=tenant_id), message.created_at)
-    started = None
+        with transaction.atomic():
+            ticket = Ticket(pk=ticket_id, tenant_id=tenant_id)
+            _resume(ticket, message.created_at)
+            if answered and not running:
+                clock_start(tenant_id=tenant_id, metric=Metric.NEXT_RESPONSE, policy=_cached_policy(policy_id),
+                            started_at=message.created_at, ticket=ticket, audience=audience)  # fmt: skip
+            _sync_ticket(ticket_id)
+        return
     if answered and not running:
-        started = clock_start(tenant_id=tenant_id, metric=Metric.NEXT_RESPONSE, policy=_cached_policy(policy_id),
-                              started_at=message.created_at, ticket=Ticket(pk=ticket_id, tenant_id=tenant_id),
-                              audience=audience)  # fmt: skip
-    if paused:
-        _sync_ticket(ticket_id)
-    elif started is not None:  # the earlier of what it was and the new clock
-        Ticket.objects.filter(pk=ticket_id).update(
-            sla_due_at=Coalesce(Least("sla_due_at", Value(started.due_at)), Value(started.due_at))
-        )
+        fields = _clock_fields(tenant_id=tenant_id, metric=Metric.NEXT_RESPONSE, policy=_cached_policy(policy_id),
+                               started_at=message.created_at, minutes=None, audience=audience)  # fmt: skip
+        if fields is not None:
+            _clock_start_on_ticket(ticket_id, fields)
+
+
+# A new clock and the ticket's earliest due time (what it was, or the new clock's), in one
+# statement.
+_START_ON_TICKET = """
+WITH started AS (
+    INSERT INTO hitl_slaclock (tenant_id, ticket_id, policy_id, metric, audience, calendar_id, target_minutes,
+                               started_at, due_at, warn_at, status)
+    VALUES (%(tenant)s, %(ticket)s, %(policy)s, %(metric)s, %(audience)s, %(calendar)s, %(minutes)s,
+            %(started_at)s, %(due_at)s, %(warn_at)s, 'running')
+    RETURNING ticket_id, due_at
+)
+UPDATE conversations_ticket t SET sla_due_at = LEAST(coalesce(t.sla_due_at, s.due_at), s.due_at)
+FROM started s WHERE t.id = s.ticket_id
+"""
+
+
+def _clock_start_on_ticket(ticket_id: int, fields: dict) -> None:
+    calendar, policy = fields["calendar"], fields["policy"]
+    with connection.cursor() as cursor:
+        cursor.execute(_START_ON_TICKET, {
+            "tenant": fields["tenant_id"], "ticket": ticket_id, "policy": policy.pk if policy else None,
+            "metric": fields["metric"], "audience": fields["audience"], "calendar": calendar.pk if calendar else None,
+            "minutes": fields["target_minutes"], "started_at": fields["started_at"], "due_at": fields["due_at"],
+            "warn_at": fields["warn_at"],
+        })  # fmt: skip
 
 
 @transaction.atomic

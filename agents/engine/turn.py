@@ -9,12 +9,12 @@ Safe to run twice, concurrently or after a crash:
 """
 
 import logging
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from agents.confirmation import (
@@ -97,15 +97,18 @@ def turn_run(*, conversation_id: int, flush: bool = False) -> TurnOutcome:
 
 def _start(conversation: Conversation, messages: list[Message]) -> Turn:
     turn_key = f"c{conversation.pk}:m{messages[-1].pk}"
-    # A run of this same turn still marked running belongs to a worker that died mid-turn.
-    AgentRun.objects.filter(conversation=conversation, turn_key=turn_key, status=AgentRun.Status.RUNNING).update(
-        status=AgentRun.Status.FAILED,
-        error="The worker stopped mid-turn; the turn ran again.",
-        finished_at=timezone.now(),
-    )
-    run = AgentRun.objects.create(
-        tenant_id=conversation.tenant_id, conversation=conversation, turn_key=turn_key, provider="offline"
-    )
+    fields = {"tenant_id": conversation.tenant_id, "conversation": conversation, "turn_key": turn_key}
+    try:
+        with _own_statement():
+            run = AgentRun.objects.create(**fields, provider="offline")
+    except IntegrityError:
+        # A run of this same turn still marked running belongs to a worker that died mid-turn.
+        AgentRun.objects.filter(conversation=conversation, turn_key=turn_key, status=AgentRun.Status.RUNNING).update(
+            status=AgentRun.Status.FAILED,
+            error="The worker stopped mid-turn; the turn ran again.",
+            finished_at=timezone.now(),
+        )
+        run = AgentRun.objects.create(**fields, provider="offline")
     state = dict(conversation.agent_state or {})
     pending = state.pop("pending_action", None)
     context = ToolContext(
@@ -118,6 +121,12 @@ def _start(conversation: Conversation, messages: list[Message]) -> Turn:
     context.outbound_guard = lambda text: _outbound(turn, text)
     turn.recorder.publish("turn.started", {"run_id": run.pk, "message_ids": [m.pk for m in messages]})
     return turn
+
+
+def _own_statement():
+    """A statement that may fail without spoiling what runs after it: in autocommit (a worker)
+    it is its own transaction; inside an open one (a command, a test) it gets a savepoint."""
+    return transaction.atomic() if connection.in_atomic_block else nullcontext()
 
 
 def _answers(pending: dict | None, messages: list[Message]) -> bool:

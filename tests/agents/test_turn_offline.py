@@ -384,3 +384,24 @@ def test_converse_finds_a_customer_by_phone_however_it_is_written(macrocenter, c
         call_command("converse", "--tenant", "macrocenter", "--customer", written, "--channel", "sms", "hi")
     assert Customer.objects.filter(tenant=macrocenter, phone__endswith=digits).count() == 1
     assert Message.objects.filter(conversation__customer=customer, channel="sms", body="hi").count() == 2
+
+
+def test_a_turn_left_running_by_a_dead_worker_is_marked_failed_and_the_turn_answers(macrocenter):
+    """The database allows one running run per turn: the second attempt marks the first failed
+    (inside an open transaction too, as here) and answers."""
+    from agents.engine import turn_run
+
+    alex = customer_for_contact(tenant=macrocenter, contact=ALEX)
+    received = message_receive(tenant=macrocenter, channel="web", body="where is ORD-1002?", customer=alex,
+                               verified=True, schedule_turn=False)  # fmt: skip
+    conversation_id = received.message.conversation_id
+    turn_key = f"c{conversation_id}:m{received.message.pk}"
+    dead = AgentRun.objects.create(tenant=macrocenter, conversation_id=conversation_id, turn_key=turn_key,
+                                   provider="offline")  # fmt: skip
+
+    outcome = turn_run(conversation_id=conversation_id, flush=True)
+
+    assert outcome.status == "answered" and outcome.reply is not None
+    dead.refresh_from_db()
+    assert dead.status == AgentRun.Status.FAILED and "stopped mid-turn" in dead.error
+    assert outcome.run.turn_key == turn_key and outcome.run.status == AgentRun.Status.SUCCEEDED
