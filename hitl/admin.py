@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -23,6 +23,7 @@ from hitl.models import (
     BusinessPeriod,
     EscalationPolicy,
     Holiday,
+    Metric,
     OutcomeMessage,
     Queue,
     QueueMember,
@@ -36,7 +37,7 @@ from hitl.models import (
 )
 from hitl.notify import PLACEHOLDERS, placeholder_errors
 from hitl.report import support_report
-from hitl.sla import ticket_policy_set
+from hitl.sla import sla_state, ticket_policy_set
 from supportdesk.errors import ApplicationError
 from tenants.admin_base import MANAGERS, ReadOnlyAdmin, SameTenantForm, TenantScopedAdmin, TenantScopedInline
 from tenants.models import AuditEvent, Membership, Tenant
@@ -46,15 +47,12 @@ DECIDER_ROLES = MANAGERS | {Membership.Role.REVIEWER}
 EXCERPT_MESSAGES = 6
 
 
-def sla_state(review: ReviewRequest, now=None) -> str:
-    """on_track, due_soon (the last quarter of its clock, at least 15 minutes) or breached."""
-    if review.status != ReviewRequest.Status.PENDING or review.due_at is None:
+def review_sla_state(review: ReviewRequest, now=None) -> str:
+    """A pending request's badge: by its review clock (``clock_warn_at``, which the admin's
+    queryset reads with it), as the minute check warns."""
+    if review.status != ReviewRequest.Status.PENDING:
         return ""
-    now = now or timezone.now()
-    if now >= review.due_at:
-        return "breached"
-    window = review.due_at - review.created_at if review.created_at else timedelta(hours=4)
-    return "due_soon" if review.due_at - now <= max(window / 4, timedelta(minutes=15)) else "on_track"
+    return sla_state(due_at=review.due_at, warn_at=getattr(review, "clock_warn_at", None), now=now)
 
 
 BADGES = {"on_track": ("On track", "#1e7e34"), "due_soon": ("Due soon", "#b35900"), "breached": ("Breached", "#b00020")}
@@ -72,10 +70,11 @@ class SlaFilter(admin.SimpleListFilter):
         pending = queryset.filter(status=ReviewRequest.Status.PENDING)
         if self.value() == "breached":
             return pending.filter(due_at__lte=now)
-        if self.value() in ("due_soon", "on_track"):
-            ids = [r.pk for r in pending.filter(due_at__gt=now).only("due_at", "created_at", "status")
-                   if sla_state(r, now) == self.value()]  # fmt: skip
-            return queryset.filter(pk__in=ids)
+        warned = Q(clock_warn_at__lte=now)
+        if self.value() == "due_soon":
+            return pending.filter(warned, due_at__gt=now)
+        if self.value() == "on_track":
+            return pending.filter(~warned | Q(clock_warn_at__isnull=True), due_at__gt=now)
         return queryset
 
 
@@ -118,7 +117,8 @@ class ReviewRequestAdmin(TenantScopedAdmin):
     def get_queryset(self, request):
         """A store's managers see all its requests; its other staff only their queues' (the
         django-guardian permission a queue's membership gives), when the store has queues."""
-        queryset = super().get_queryset(request)
+        clock = SlaClock.objects.filter(review=OuterRef("pk"), metric=Metric.REVIEW).order_by("-id")
+        queryset = super().get_queryset(request).annotate(clock_warn_at=Subquery(clock.values("warn_at")[:1]))
         if self._superuser(request):
             return queryset
         managed = self._ids(request, MANAGERS)
@@ -143,7 +143,7 @@ class ReviewRequestAdmin(TenantScopedAdmin):
 
     @admin.display(description="SLA", ordering="due_at")
     def sla(self, obj):
-        state = sla_state(obj)
+        state = review_sla_state(obj)
         if not state:
             return "—"
         label, colour = BADGES[state]

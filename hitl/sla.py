@@ -323,7 +323,7 @@ def _resume(ticket: Ticket, at: datetime) -> None:
 
 
 def _warn_fraction(clock: SlaClock) -> float:
-    target = _target(_with_targets(clock.policy), clock.metric)
+    target = _target(_cached_policy(clock.policy_id), clock.metric)
     return (target.warn_percent if target is not None else 75) / 100
 
 
@@ -361,6 +361,17 @@ def ticket_policy_set(*, ticket: Ticket, policy: EscalationPolicy | None, actor)
         actor_user=actor, data={"from": previous.name if previous else "", "to": policy.name if policy else ""},
     )  # fmt: skip
     return row
+
+
+def sla_state(*, due_at: datetime | None, warn_at: datetime | None, now: datetime | None = None) -> str:
+    """What a clock's badge says: breached past its due time, due soon past its warning time
+    (its policy's warn percent of the target), else on track; "" with no due time."""
+    if due_at is None:
+        return ""
+    now = now or timezone.now()
+    if now >= due_at:
+        return "breached"
+    return "due_soon" if warn_at is not None and now >= warn_at else "on_track"
 
 
 def review_opened(review, policy: EscalationPolicy | None) -> SlaClock:

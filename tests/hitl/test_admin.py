@@ -3,13 +3,15 @@ the history and its CSV, each within the reviewer's own store."""
 
 import csv
 import io
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import escape
 
-from hitl.models import OutcomeMessage, ReviewDecision, ReviewRequest
+from hitl.models import OutcomeMessage, ReviewDecision, ReviewRequest, SlaClock
 from orders.models import Refund
 from tenants.models import Membership
 from tests import factories as f
@@ -40,6 +42,25 @@ def test_the_queue_shows_pending_requests_of_the_reviewers_store_most_due_first(
     assert client.get(reverse("admin:hitl_reviewrequest_change", args=[theirs.pk])).status_code in (302, 404)
     assert decide(client, theirs, decision="approve").status_code == 404
     assert Refund.objects.get(pk=theirs.payload["refund_id"]).status == "pending_review"
+
+
+def test_the_sla_badge_and_filter_follow_the_review_clocks_warning_time(client, tenant):
+    """Due soon from the clock's warning time (its policy's warn percent), as the minute check
+    warns: not from a fixed share of the window."""
+    early, _, _, _ = big_refund(tenant)
+    warned, _, _, _ = big_refund(tenant, key="warned")
+    now = timezone.now()
+    # Half of its window left, but its policy warns at 40%: due soon.
+    SlaClock.objects.filter(review=warned).update(warn_at=now - timedelta(minutes=1), due_at=now + timedelta(hours=2))
+    ReviewRequest.objects.filter(pk=warned.pk).update(due_at=now + timedelta(hours=2))
+    client.force_login(staff(tenant))
+    url = reverse("admin:hitl_reviewrequest_changelist")
+    page = client.get(url).content.decode()
+    assert page.count("sla-due_soon") == 1 and page.count("sla-on_track") == 1
+    due_soon = client.get(url, {"sla": "due_soon"}).content.decode()
+    assert warned.summary in due_soon and early.summary not in due_soon
+    on_track = client.get(url, {"sla": "on_track"}).content.decode()
+    assert early.summary in on_track and warned.summary not in on_track
 
 
 def test_the_request_page_shows_what_a_reviewer_needs_and_the_buttons(client, tenant):
