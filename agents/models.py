@@ -57,6 +57,7 @@ class AgentRun(TenantScopedModel):
         SUCCEEDED = "succeeded", "Succeeded"
         ESCALATED = "escalated", "Escalated"
         FAILED = "failed", "Failed"
+        DISCARDED = "discarded", "Discarded: a person took over"
 
     conversation = models.ForeignKey("conversations.Conversation", on_delete=models.CASCADE, related_name="+")
     profile = models.ForeignKey(AgentProfile, null=True, blank=True, on_delete=models.SET_NULL, related_name="runs")

@@ -323,32 +323,65 @@ def _finish(turn: Turn, text: str) -> TurnOutcome:
     if pending is not None:
         # The question the shopper's yes will answer is written here, from the pending action.
         text = confirmation_reply(text, pending, trusted=run.provider == "offline")
-    with transaction.atomic():
-        conversation = turn.conversation
-        reply = conversation_services.message_reply_create(
-            conversation=conversation, body=text, channel=turn.messages[-1].channel,
-            metadata={"run_id": run.pk}, touch_conversation=False,
-        )  # fmt: skip
-        if pending is not None:
-            turn.state["pending_action"] = {**pending, "asked_in": reply.pk}
-        # One UPDATE of just the turn's fields: the advisory lock already keeps other turns out,
-        # and staff edits to other fields (status, assignee) made meanwhile stay as they are.
-        changes = {
-            "answered_through_id": turn.messages[-1].pk, "agent_state": turn.state,
-            "last_message_at": timezone.now(), "updated_at": timezone.now(),
-        }  # fmt: skip
-        Conversation.objects.filter(pk=conversation.pk).update(**changes)
-        for field, value in changes.items():
-            setattr(conversation, field, value)
-        run.status = AgentRun.Status.ESCALATED if turn.escalated else AgentRun.Status.SUCCEEDED
-        run.finished_at = timezone.now()
-        run.tokens_in, run.tokens_out, run.cost = recorder.tokens_in, recorder.tokens_out, recorder.cost
-        if run.tokens_in or run.tokens_out or run.cost:
-            usage_record(tenant=turn.tenant, tokens=run.tokens_in + run.tokens_out, cost=run.cost)
-        run.flags = sorted(set(turn.flags))
-        run.save()
-        recorder.publish("reply.done", {"run_id": run.pk, "message_id": reply.pk})
+    handed_off = turn.escalated or "escalate_to_human" in recorder.succeeded()
+    try:
+        with transaction.atomic():
+            conversation = turn.conversation
+            reply = conversation_services.message_reply_create(
+                conversation=conversation, body=text, channel=turn.messages[-1].channel,
+                metadata={"run_id": run.pk}, touch_conversation=False,
+            )  # fmt: skip
+            if pending is not None:
+                turn.state["pending_action"] = {**pending, "asked_in": reply.pk}
+            # One UPDATE of just the turn's fields: the advisory lock already keeps other turns
+            # out, and staff edits to other fields (status, assignee) made meanwhile stay.
+            changes = {
+                "answered_through_id": turn.messages[-1].pk, "agent_state": turn.state,
+                "last_message_at": timezone.now(), "updated_at": timezone.now(),
+            }  # fmt: skip
+            updated = Conversation.objects.filter(pk=conversation.pk)
+            if not handed_off:
+                # Unless this turn handed it to a person itself, the reply is the AI's to send
+                # only while the AI still has the conversation: a person who took it over
+                # meanwhile answers instead (the UPDATE waits for their commit, then sees it).
+                updated = updated.filter(handled_by=Conversation.HandledBy.AI)
+            if not updated.update(**changes):
+                raise _TakenOver  # the reply rolls back, and nothing about it is sent
+            for field, value in changes.items():
+                setattr(conversation, field, value)
+            _run_close(turn, AgentRun.Status.ESCALATED if turn.escalated else AgentRun.Status.SUCCEEDED)
+            recorder.publish("reply.done", {"run_id": run.pk, "message_id": reply.pk})
+    except _TakenOver:
+        return _discard(turn)
     return TurnOutcome("answered", run=run, reply=reply)
+
+
+class _TakenOver(Exception):
+    pass
+
+
+def _discard(turn: Turn) -> TurnOutcome:
+    """A person took the conversation over while the turn ran: the reply is not sent, and the
+    messages it answered are theirs (handed back, the AI answers only what comes next). What
+    the turn's tools did stays on its run, for the person to see."""
+    turn.state.pop("pending_action", None)  # asked nowhere: no yes can confirm it
+    with transaction.atomic():
+        Conversation.objects.filter(pk=turn.conversation.pk).update(
+            answered_through_id=turn.messages[-1].pk, agent_state=turn.state, updated_at=timezone.now()
+        )
+        _run_close(turn, AgentRun.Status.DISCARDED)
+        turn.recorder.publish("reply.discarded", {"run_id": turn.recorder.run.pk})
+    return TurnOutcome("human", run=turn.recorder.run)
+
+
+def _run_close(turn: Turn, status: str) -> None:
+    run, recorder = turn.recorder.run, turn.recorder
+    run.status, run.finished_at = status, timezone.now()
+    run.tokens_in, run.tokens_out, run.cost = recorder.tokens_in, recorder.tokens_out, recorder.cost
+    if run.tokens_in or run.tokens_out or run.cost:
+        usage_record(tenant=turn.tenant, tokens=run.tokens_in + run.tokens_out, cost=run.cost)
+    run.flags = sorted(set(turn.flags))
+    run.save()
 
 
 def _bounded(text: str) -> str:

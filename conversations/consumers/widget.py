@@ -246,6 +246,9 @@ class WidgetConsumer(AsyncWebsocketConsumer):
             await self.send_json({"type": "typing", "state": "start"})
         elif kind == "reply.done":
             await self.send_json({"type": "typing", "state": "stop"})
+        elif kind == "reply.discarded":  # a person took over: the streamed draft goes
+            await self.send_json({"type": "reply.discarded", "run_id": data.get("run_id")})
+            await self.send_json({"type": "typing", "state": "stop"})
         elif kind == "reply.partial":
             await self.send_json({"type": "reply.partial", "run_id": data.get("run_id"), "delta": data.get("delta")})
         elif kind == "typing" and data.get("who") == "staff":

@@ -764,6 +764,7 @@
     },
     typing(f) { setAgentTyping(f.state === "start"); },
     "reply.partial": onPartial,
+    "reply.discarded"(f) { if (state.draftRun === f.run_id) removeDraft(); },
     identified() { showNotice("Thanks! We'll follow up by email if we miss you here."); },
     pong() {},
     error(f) {

@@ -405,3 +405,37 @@ def test_a_turn_left_running_by_a_dead_worker_is_marked_failed_and_the_turn_answ
     dead.refresh_from_db()
     assert dead.status == AgentRun.Status.FAILED and "stopped mid-turn" in dead.error
     assert outcome.run.turn_key == turn_key and outcome.run.status == AgentRun.Status.SUCCEEDED
+
+
+def test_a_person_taking_over_mid_turn_stops_the_ais_reply(macrocenter, monkeypatch):
+    """The turn was already running when a person took the conversation: its reply is
+    discarded (not sent), its run says so, and the messages it answered are the person's."""
+    from agents.engine import turn as engine
+    from conversations.ownership import conversation_take_over
+    from tenants.models import Membership
+    from tests import factories as f
+
+    agent = f.UserFactory(staff=True)
+    f.MembershipFactory(user=agent, tenant=macrocenter, role=Membership.Role.AGENT)
+    alex = customer_for_contact(tenant=macrocenter, contact=ALEX)
+    received = message_receive(tenant=macrocenter, channel="web", body="where is ORD-1002?", customer=alex,
+                               verified=True, schedule_turn=False)  # fmt: skip
+    conversation = Conversation.objects.get(pk=received.message.conversation_id)
+    composed = engine.offline_reply
+
+    def taken_while_composing(turn):
+        text = composed(turn)
+        conversation_take_over(conversation=conversation, actor=agent)
+        return text
+
+    monkeypatch.setattr(engine, "offline_reply", taken_while_composing)
+    outcome = engine.turn_run(conversation_id=conversation.pk, flush=True)
+
+    assert outcome.status == "human" and outcome.reply is None
+    assert not Message.objects.filter(conversation=conversation, direction="outbound").exists()
+    run = AgentRun.objects.get(conversation=conversation)
+    assert run.status == AgentRun.Status.DISCARDED
+    assert ToolCall.objects.filter(run=run, tool="lookup_order").exists()  # what it did stays on the run
+    conversation.refresh_from_db()
+    assert conversation.answered_through_id == received.message.pk and conversation.assignee == agent
+    assert "pending_action" not in conversation.agent_state
