@@ -2,7 +2,8 @@
 
 Deliberately strict: a consequential action needs an unmistakable yes. Anything hedged,
 negated, asking something back or asking for something more is not one, and the agent asks
-again or carries on talking. A yes is the yes word and only the words of ``YES_COMPANIONS``.
+again or carries on talking. A yes is the yes word and only the words of ``YES_COMPANIONS``,
+and a yes's verb takes only the pending action's own thing (``ACTION_NOUNS``).
 """
 
 import re
@@ -32,7 +33,7 @@ WEAK_YES = re.compile(
 _COMPANIONS = (
     "yes yeah yea yep yup ya confirm confirmed i i'd like want a absolutely definitely exactly agree please pls plz "
     "do it just go ahead proceed process create for sure ok okay correct that this fine sounds good great perfect "
-    "works of course thanks thank you thx ty so much with the my me and to card original payment method si sí por "
+    "works of course thanks thank you thx ty so much with the my me and to si sí por "
     "favor claro vale adelante gracias oui s'il vous plaît plait d'accord merci ja bitte gerne danke"
 )
 YES_COMPANIONS = frozenset(_COMPANIONS.split())
@@ -55,6 +56,22 @@ ACTION_WORDS = {
     "cancel_order": frozenset({"cancel", "cancellation", "order"}),
     "create_return_label": frozenset({"return", "label", "return label", "send"}),
 }
+# The pending action's own things: what a yes's verb may take ("confirm the refund", "send the
+# label"). "Confirm my card", "send the payment to my card", "confirm my order" (to a
+# cancellation) ask for something else in a yes's words.
+ACTION_NOUNS = {
+    "process_refund": frozenset({"refund"}),
+    "cancel_order": frozenset({"cancellation"}),
+    "create_return_label": frozenset({"label", "return"}),
+}
+TAKES = re.compile(
+    r"\b(confirm|confirmed|process|create|send|proceed with|go ahead with|want|like)\s+(a|an|the|my|this|that)\s+(\w+)",
+    re.I,
+)
+# Where a refund goes, said with a yes to one: "yes please refund it to my card".
+REFUND_TO = re.compile(
+    r"\b(back\s+)?(to|on|onto)\s+(my|the)\s+(original\s+)?(credit\s+|debit\s+)?(card|payment method)\b", re.I
+)
 YES_EMOJI = "👍🙂😊✅"
 SKIN_TONES = re.compile("[\U0001f3fb-\U0001f3ff]")
 SMILEYS = re.compile(r":-?[)D]")  # a smile; a wink (";)") is not a plain yes
@@ -75,6 +92,10 @@ def is_explicit_yes(text: str, *, tool: str = "", order_number: str = "") -> boo
         letters = re.escape(re.sub(r"[^A-Za-z]", "", order_number or ""))
         own = rf"(?:{letters}[-\s]?|#|order\s+(?:number\s+|no\.?\s*)?)?" if letters else r"(?:#|order\s+)?"
         cleaned = re.sub(rf"(?<![\w-]){own}0*{digits}(?!\w)", " ", cleaned, flags=re.I)
+    if tool == "process_refund":
+        cleaned = REFUND_TO.sub(" ", cleaned)
+    if any(m.group(3).lower() not in ACTION_NOUNS.get(tool, ()) for m in TAKES.finditer(cleaned)):
+        return False  # "confirm my card": a yes's verb, something else's thing
     cleaned = re.sub(rf"[!.,{YES_EMOJI}\s]+$", "", SMILEYS.sub(" ", cleaned).strip())
     words = [w for w in re.split(rf"[\s,.!;:{YES_EMOJI}]+", cleaned.lower()) if w]
     if not words or len(words) > MAX_WORDS:

@@ -1,8 +1,10 @@
-"""Where a stored shipping address is written in a text: its street line, or its postal code
-with its city, with the parts written next to them, on one line or several, in the normal form
-(``normal``). The street line may come number first or last ("1820 Market St", "Market St
-1820"), its words spelled out or cut short ("Street", "St", "Mkt"), its unit left off."""
+"""Where a stored shipping address is written in a text: its street line (with or without its
+house number), or its postal code, with the parts written next to them, on one line or several,
+in the normal form (``normal``). The street line may come number first or last ("1820 Market
+St", "Market St 1820"), its words spelled out or cut short ("Street", "St", "Mkt"), its unit
+left off."""
 
+import itertools
 import re
 from functools import lru_cache, partial
 
@@ -20,8 +22,11 @@ STREET_WORDS = (
     ("sw", "southwest"),
 )  # fmt: skip
 SPELLINGS = {word: group for group in STREET_WORDS for word in group}
+# The words that end a street's name ("Market St"): not a unit's or a direction's.
+STREET_KINDS = frozenset(word for group in STREET_WORDS[:11] for word in group)
 UNIT_WORDS = frozenset(("apt", "apartment", "unit", "ste", "suite", "fl", "floor"))
-ADDRESS_PARTS = ("name", "line1", "line2", "city", "region", "postal_code", "country")
+# "street" is the street line without its house number ("Market St"), when the caller gives it.
+ADDRESS_PARTS = ("name", "line1", "street", "line2", "city", "region", "postal_code", "country")
 ADDRESS_GAP = re.compile(r"[\s,.;:/-]{0,8}")  # what lies between the parts of one address
 BETWEEN = r"[\s,.#-]*"
 
@@ -63,6 +68,41 @@ def part_pattern(part: str, value: str) -> re.Pattern | None:
     return re.compile(r"(?<![\w])(?:" + "|".join(alternatives) + r")(?![\w])", re.IGNORECASE)
 
 
+def street_of(line1: str) -> str:
+    """The street line without its house number and unit ("1820 Market St Apt 12" is "Market
+    St"), when that leaves two words or more: one ("Broadway") names too many places."""
+    tokens = TOKEN.findall(normal_text(line1))
+    if len(tokens) < 3 or not HOUSE_NUMBER.fullmatch(tokens[0]):
+        return ""
+    unit = next((i for i, t in enumerate(tokens) if i and t.lower() in UNIT_WORDS), len(tokens))
+    street = tokens[1:unit]
+    return " ".join(street) if len(street) >= 2 else ""
+
+
+def street_pairs(text: str) -> set[str]:
+    """Each two words of ``text`` in a row, lower case, with each spelling of a street word
+    ("Market Street" is also "market st"): what a stored street's first two words are compared
+    with."""
+    tokens = [t.lower() for t in TOKEN.findall(text)]
+    pairs = set()
+    for a, b in itertools.pairwise(tokens):
+        if a.isdigit() or b.isdigit():
+            continue
+        pairs |= {f"{x} {y}" for x in SPELLINGS.get(a, (a,)) for y in SPELLINGS.get(b, (b,))}
+    return pairs
+
+
+def _postal_alone(text: str, start: int, end: int) -> bool:
+    """A postal code written alone is one when it could be no other number: five characters or
+    more, or letters in it ("94102", "SW1A 1AA"), and no price or part of a number ("$94102.00",
+    "ORD-94102", "#94102")."""
+    code = text[start:end]
+    if len(code.replace(" ", "")) < 5 and not re.search(r"[a-z]", code, re.IGNORECASE):
+        return False
+    before = text[max(0, start - 2) : start]
+    return not (re.search(r"([$\u20ac\u00a3]\s?|[-#/])$", before) or re.match(r"[.,]\d|[-/](?!\d{4}\b)\w", text[end:]))
+
+
 def address_key(address: dict) -> tuple[str, str]:
     return squash(str(address.get("line1", ""))), squash(str(address.get("postal_code", ""))).replace(" ", "")
 
@@ -87,7 +127,11 @@ def address_blocks(text: str, address: dict) -> list[tuple[int, int]]:
             blocks[-1][2].add(part)
         else:
             blocks.append([start, end, {part}])
-    return [(s, e) for s, e, parts in blocks if "line1" in parts or {"postal_code", "city"} <= parts]
+    return [
+        (s, e) for s, e, parts in blocks
+        if parts & {"line1", "street"} or {"postal_code", "city"} <= parts
+        or ("postal_code" in parts and _postal_alone(text, s, e))
+    ]  # fmt: skip
 
 
 def house_numbers(text: str, limit: int = 500) -> list[str]:

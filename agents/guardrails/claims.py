@@ -11,7 +11,8 @@ tracking number must be the label's.
 Offers, negations and conditions ("I can cancel it", "shall I refund?", "it can't be cancelled",
 "once approved you'll get...") claim nothing; idioms that only look like one ("no worries, your
 refund is done", "after all that I've cancelled it") and questions that are no offer ("would you
-believe it, your refund went through?") do not hide a claim."""
+believe it, your refund went through?") do not hide a claim. A topic asked and answered ("Your
+refund? Done.") is read as one sentence."""
 
 import re
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from agents.guardrails.normal import normal, normal_text
-from agents.guardrails.phrases import ENGLISH, GAP, HABITUAL, IMPERATIVE, NEWS, Claim, Language
+from agents.guardrails.phrases import ENGLISH, GAP, HABITUAL, IMPERATIVE, NEWS, RULE, Claim, Language
 from agents.guardrails.phrases_intl import LANGUAGES
 from agents.guardrails.sources import Sources
 from agents.guardrails.spoken import spoken
@@ -76,6 +77,15 @@ CARRIERS = re.compile(
 )
 # What a tracking number looks like: a run of eight or more letters and digits with digits in it.
 TRACKING_LIKE = re.compile(r"(?<![\w-])(?=[A-Za-z]*\d)(?=\d*[A-Za-z]|\d{8,})[A-Za-z0-9]{8,40}(?![\w-])")
+# A topic asked as a question and answered in the next sentence: "Your refund? Done." is "your
+# refund: done".
+TOPIC = re.compile(
+    r"^\W*(and\s+|as for\s+|about\s+)?((your|the|my|that|this)\s+)?((?!(any|other|more|which|what)\b)[\w-]+\s+)?"
+    r"(refunds?|money|reimbursement"
+    r"|cancell?ation|orders?|purchase|return|label|return label|ticket|case|request|ord-?\s?\d+|#\d+)"
+    r"(\s+(for|on|of)\s+[\w#-]+)?\s*\?+[\W]*$",
+    re.IGNORECASE,
+)
 JOINED = re.compile(r"\s*(,|&|/|\+|and|or|y|et|und|,\s*and|as well as|plus)?\s*(order\s+)?", re.IGNORECASE)
 
 
@@ -258,12 +268,22 @@ def _claims(sentence: str) -> list[tuple[Claim, int, int]]:
         text = _blank(language.idioms, sentence)
         offer = question and language.offer.search(text) is not None
         for claim in language.claims:
+            if claim.tool == "process_refund" and _stated_rule(text):
+                continue
             strong = False  # every claim in the sentence counts: "I've refunded ORD-1001, and ORD-1002 is too"
             for match in claim.strong.finditer(text):
                 if offer and not DECLARED.search(text[: match.end()]):
                     continue
                 before, rest = _clause(text, match.start(), match.end())
                 if language.negation.search(before + match.group(0)) or _conditional(language, text, before):
+                    continue
+                found.append((claim, match.start(), match.end()))
+                strong = True
+            for match in claim.negative.finditer(text) if claim.negative else ():
+                if offer and not DECLARED.search(text[: match.end()]):
+                    continue
+                before, rest = _clause(text, match.start(), match.end())
+                if language.negation.search(before) or _conditional(language, text, before):
                     continue
                 found.append((claim, match.start(), match.end()))
                 strong = True
@@ -292,6 +312,15 @@ def _promised_policy(claim: Claim, clause: str) -> bool:
     if order_refs(read) or _amounts(read):
         return False
     return bool(HABITUAL.search(clause) or IMPERATIVE.search(clause))
+
+
+def _stated_rule(sentence: str) -> bool:
+    """A rule about refunds in general that says when, naming no order and no sum and reporting
+    nothing: "refunds are processed within 5 days of receiving the return" (``phrases.RULE``)."""
+    if not RULE.search(sentence) or NEWS.search(sentence):
+        return False
+    read = spoken(normal(sentence)).text
+    return not (order_refs(read) or _amounts(read))
 
 
 def _conditional(language: Language, sentence: str, before: str) -> bool:
@@ -342,6 +371,27 @@ def _about(sentence: str, start: int, end: int, prefixes: set[str]) -> About:
     return About(tuple(chosen), others, several, repeat)
 
 
+def _sentences(text: str) -> list[tuple[int, int, str]]:
+    """Each sentence of ``text`` (start, end, its normal form); a topic asked as a question is one
+    sentence with its answer ("Your refund? Done." is "your refund: done")."""
+    spans = sentences(text)
+    found, index = [], 0
+    while index < len(spans):
+        start, end = spans[index]
+        sentence = _normal(text[start:end])
+        if TOPIC.match(sentence) and index + 1 < len(spans):
+            end = spans[index + 1][1]
+            sentence = f"{sentence.rstrip().rstrip('?').rstrip()}: {_normal(text[spans[index + 1][0] : end])}"
+            index += 1
+        found.append((start, end, sentence))
+        index += 1
+    return found
+
+
+def _normal(text: str) -> str:
+    return normal_text(text).replace("\u2019", "'").replace("\u02bc", "'")
+
+
 def unconfirmed_claims(
     text: str, *, evidence: Callable[[], Evidence], sources: Sources
 ) -> list[tuple[tuple[int, int], str]]:
@@ -349,8 +399,7 @@ def unconfirmed_claims(
     ``evidence`` is asked for only once a sentence claims something: most replies claim nothing,
     and what earlier turns did is a query."""
     found, known, prefixes = [], None, set()
-    for start, end in sentences(text):
-        sentence = normal_text(text[start:end]).replace("\u2019", "'").replace("\u02bc", "'")
+    for start, end, sentence in _sentences(text):
         for claim, at, until in _claims(sentence):
             if known is None:
                 known = evidence()

@@ -63,6 +63,8 @@ def emails(text: str) -> list[tuple[int, int, str, bool]]:
 CUT_EMAIL = re.compile(
     r"(?<![\w.+-])([\w+-]+(?:\.[\w+-]+)*)\s*@\s*([a-z0-9][a-z0-9-]{1,62})(?![\w-]|\s*\.\s*[a-z0-9])", re.I
 )
+# Or of everything after its "@" ("priya@"): a customer's email when one starts with that name.
+BARE_EMAIL = re.compile(r"(?<![\w.+-])([\w+-]+(?:\.[\w+-]+)*)\s*@(?![a-z0-9-])", re.I)
 
 
 def cut_emails(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
@@ -70,11 +72,9 @@ def cut_emails(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, 
     ``email_key`` a customer's email would start with ("dw1987@example.")."""
     if "@" not in text:
         return []
-    return [
-        (m.start(), m.end(), email_key(f"{m.group(1)}@{m.group(2)}") + ".")
-        for m in CUT_EMAIL.finditer(text)
-        if not any(s < m.end() and m.start() < e for s, e in taken)
-    ]
+    found = [(m.start(), m.end(), email_key(f"{m.group(1)}@{m.group(2)}") + ".") for m in CUT_EMAIL.finditer(text)]
+    found += [(m.start(), m.end(), email_key(f"{m.group(1)}@")) for m in BARE_EMAIL.finditer(text)]
+    return [one for one in found if not any(s < one[1] and one[0] < e for s, e in taken)]
 
 
 def email_key(address: str) -> str:

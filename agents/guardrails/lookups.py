@@ -48,6 +48,8 @@ WHERE k.name_key = ANY(%(names)s) OR replace(k.name_key, ' ', '') = ANY(%(names)
    OR (%(endings)s <> '' AND k.phone_digits ~ %(endings)s)
    OR k.email_key = ANY(%(addresses)s)
    OR k.email_key LIKE ANY(%(address_starts)s)
+   -- a first or last name the text gives as an order's owner ("it belongs to Priya")
+   OR string_to_array(k.name_key, ' ') && %(owners)s
    OR (string_to_array(k.name_key, ' ') && %(words)s AND EXISTS(
            SELECT 1 FROM {Order._meta.db_table} o
            WHERE o.customer_id = k.id AND {_key("o.shipping_address->>'city'")} = ANY(%(places)s)))
@@ -58,18 +60,23 @@ LIMIT 1000
 def customer_rows(
     tenant_id: int, *, exclude: int | None, names: set[str], initials: set[str], endings: set[str],
     addresses: set[str], words: set[str], places: set[str], address_starts: set[str] = frozenset(),
+    owners: set[str] = frozenset(),
 ) -> list[dict]:  # fmt: skip
     """The tenant's customers but ``exclude`` whose name, initial and last name, phone ending or
-    email (``email_key``) is among those given, or who have a name among ``words`` and an order
-    shipped to one of ``places`` (the places with each, compared as ``_key`` has them): one query."""
+    email (``email_key``) is among those given, who have a name among ``owners``, or who have a
+    name among ``words`` and an order shipped to one of ``places`` (the places with each, compared
+    as ``_key`` has them): one query."""
     params = {
         "tenant": tenant_id, "exclude": exclude or 0, "names": sorted(names), "initials": sorted(initials),
         "endings": f"({'|'.join(sorted(endings))})$" if endings else "", "addresses": sorted(addresses),
         "words": sorted(words), "places": sorted(places),
-        "address_starts": sorted(_like_escaped(start) + "%" for start in address_starts),
+        "address_starts": sorted(_like_escaped(start) + "%" for start in address_starts), "owners": sorted(owners),
     }  # fmt: skip
     return _rows(_CUSTOMERS, params)
 
+
+# The first two words of a street line after its house number, as ``_key`` has them.
+_STREET = _key(r"substring(o.shipping_address->>'line1' from '^\s*\d+[A-Za-z]?\s+(\S+\s+\S+)')")
 
 _ORDERS = f"""
 SELECT o.number, o.customer_id, c.name AS customer_name, o.shipping_address
@@ -81,6 +88,8 @@ WHERE o.tenant_id = %(tenant)s AND (
     -- ("1820 Market", "1820 Mkt", "Market St 1820"): "Bay 21 fits" is no "21 Elm St"
     OR (%(houses)s <> '' AND o.shipping_address->>'line1' ~* %(houses)s
         AND lower(left(split_part(o.shipping_address->>'line1', ' ', 2), 1)) = ANY(%(initials)s))
+    -- a street without its house number: its first two words ("Market St" of "1820 Market St")
+    OR {_STREET} = ANY(%(streets)s)
 )
 ORDER BY regexp_replace(o.number, '\\D', '', 'g') = ANY(%(digits)s) DESC
 LIMIT 1000
@@ -88,16 +97,18 @@ LIMIT 1000
 
 
 def order_rows(
-    tenant_id: int, *, digits: set[str], postals: set[str], houses: list[str], initials: set[str]
-) -> list[dict]:
+    tenant_id: int, *, digits: set[str], postals: set[str], houses: list[str], initials: set[str],
+    streets: set[str] = frozenset(),
+) -> list[dict]:  # fmt: skip
     """The tenant's orders numbered with ``digits`` (first), shipped to one of ``postals`` (upper
-    case, no spaces), or to a street line starting with one of ``houses`` and then a word that
-    starts with one of ``initials`` (lower case): number, customer_id, customer_name,
+    case, no spaces), to a street line starting with one of ``houses`` and then a word that
+    starts with one of ``initials`` (lower case), or to a street whose first two words after the
+    house number are one of ``streets`` ("market st"): number, customer_id, customer_name,
     shipping_address."""
     pattern = rf"^({'|'.join(re.escape(h) for h in houses)})\s" if houses else ""
     params = {
         "tenant": tenant_id, "digits": sorted(digits), "postals": sorted(postals), "houses": pattern,
-        "initials": sorted(initials),
+        "initials": sorted(initials), "streets": sorted(streets),
     }  # fmt: skip
     rows = _rows(_ORDERS, params)
     for row in rows:  # Django reads jsonb as text, to decode it itself

@@ -7,8 +7,9 @@ a tool returned this turn (the tools have checked who may see it). Each leak is 
 The text is put in its normal form once (``normal``, numbers written as words read as digits by
 ``spoken``); what is found there is hidden in the text as written. Two queries at most (``lookups``), each
 within the tenant, and only for what the text could be: the orders its order numbers, postal
-codes and house numbers point at, and the customers its phone-like numbers, runs of two to four
-words, spelled-out emails, and names beside the cities their orders went to could name."""
+codes, house numbers and street names point at, and the customers its phone-like numbers, runs
+of two to four words, spelled-out emails, names given as an order's owner (``owners``) and
+names beside the cities their orders went to could name."""
 
 import itertools
 import re
@@ -16,8 +17,16 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from agents.guardrails import contacts, lookups
-from agents.guardrails.addresses import address_blocks, address_key, house_numbers
+from agents.guardrails.addresses import (
+    STREET_KINDS,
+    address_blocks,
+    address_key,
+    house_numbers,
+    street_of,
+    street_pairs,
+)
 from agents.guardrails.normal import Normal, joined, normal, normal_text
+from agents.guardrails.owners import owner_spans
 from agents.guardrails.spoken import spoken
 from agents.guardrails.text import order_refs, sentences, squash
 
@@ -128,13 +137,19 @@ def _orders(check: _Check, *, tenant_id: int) -> list[tuple[dict, list]]:
     tokens = text.split()
     postals |= {a.upper() + b.upper() for a, b in itertools.pairwise(tokens) if len(a + b) <= 10}
     houses = house_numbers(text)
-    if not (refs or postals or houses):
+    streets = _street_names(text)
+    if not (refs or postals or houses or streets):
         return []
     rows = lookups.order_rows(
-        tenant_id, digits={r.digits for r in refs}, postals=postals, houses=houses, initials=_beside_numbers(text)
-    )
+        tenant_id, digits={r.digits for r in refs}, postals=postals, houses=houses, initials=_beside_numbers(text),
+        streets=streets,
+    )  # fmt: skip
     customer_id = check.customer.pk if check.customer is not None else None
-    own = {address_key(r["shipping_address"] or {}) for r in rows if r["customer_id"] == customer_id}
+    mine = [r["shipping_address"] or {} for r in rows if r["customer_id"] == customer_id]
+    own = {address_key(address) for address in mine}
+    # The shopper's own street and postal code are theirs to see, whoever else lives there.
+    own_streets = {squash(street_of(str(address.get("line1") or ""))) for address in mine} - {""}
+    own_postals = {address_key(address)[1] for address in mine} - {""}
     named = []
     for row in rows:
         if row["customer_id"] == customer_id:
@@ -145,7 +160,12 @@ def _orders(check: _Check, *, tenant_id: int) -> list[tuple[dict, list]]:
         address = row["shipping_address"] if isinstance(row["shipping_address"], dict) else {}
         if not address or address_key(address) in own:
             continue
-        folded = {key: normal_text(str(value)) for key, value in address.items() if value}
+        folded = {key: normal_text(str(value)) for key, value in address.items() if value and key != "street"}
+        street = street_of(str(address.get("line1") or ""))
+        if street and squash(street) not in own_streets:
+            folded["street"] = normal_text(street)
+        if address_key(address)[1] in own_postals:
+            folded.pop("postal_code", None)
         for start, end in address_blocks(text, folded):
             if squash(text[start:end]) not in check.allowed_words:
                 check.hide(start, end, "[address hidden]", "output_address_redacted")
@@ -155,6 +175,20 @@ def _orders(check: _Check, *, tenant_id: int) -> list[tuple[dict, list]]:
         for ref in written:
             check.hide(ref.start, ref.end, ANOTHER_ORDER, "output_other_customer_order")
     return named
+
+
+def _street_names(text: str) -> set[str]:
+    """The two-word runs of ``text`` that may be a street without its house number: a street
+    word second ("Market St") or both written as names ("Via Roma"); most replies have none, and
+    then the query is not made for them."""
+    found = set()
+    for pair in street_pairs(text):
+        last = pair.split()[1]
+        if last in STREET_KINDS:
+            found.add(pair)
+    for a, b in re.findall(r"(?=\b([A-Z][a-z]+)\s+([A-Z][a-z]+)\b)", text):
+        found |= street_pairs(f"{a} {b}")
+    return found
 
 
 def _name_parts(check: _Check, names) -> re.Pattern | None:
@@ -170,16 +204,21 @@ def _name_parts(check: _Check, names) -> re.Pattern | None:
 
 
 def _joined_names(check: _Check, named: list[tuple[dict, list]]) -> None:
-    """A first or last name in the same sentence as that customer's order ("Priya's ORD-1004")."""
+    """A first or last name in the same sentence as that customer's order ("Priya's ORD-1004"),
+    or in the sentence before or after it ("ORD-1005 is someone else's. It belongs to Priya.")."""
     text = check.view.text
+    spans = sentences(text)
     for row, written in named:
         pattern = _name_parts(check, {row["customer_name"], (row["shipping_address"] or {}).get("name")})
         if pattern is None:
             continue
-        for start, end in sentences(text):
+        near = set()
+        for index, (start, end) in enumerate(spans):
             if any(start <= ref.start < end for ref in written):
-                for match in pattern.finditer(text, start, end):
-                    check.hide(match.start(), match.end(), "[name hidden]", "output_name_redacted")
+                near |= {i for i in (index - 1, index, index + 1) if 0 <= i < len(spans)}
+        for start, end in (spans[i] for i in sorted(near)):
+            for match in pattern.finditer(text, start, end):
+                check.hide(match.start(), match.end(), "[name hidden]", "output_name_redacted")
 
 
 def _placed_names(check: _Check, row: dict) -> None:
@@ -197,6 +236,15 @@ def _placed_names(check: _Check, row: dict) -> None:
                     check.hide(match.start(), match.end(), "[name hidden]", "output_name_redacted")
 
 
+def _owner_names(check: _Check, row: dict, owners: list[tuple[int, int, str]]) -> None:
+    """A first or last name of ``row``'s customer given as an order's owner ("it belongs to
+    Priya")."""
+    pattern = _name_parts(check, {row["name"]})
+    for start, end, word in owners if pattern is not None else ():
+        if pattern.fullmatch(word):
+            check.hide(start, end, "[name hidden]", "output_name_redacted")
+
+
 def _customers(check: _Check, *, tenant_id: int, spelled_emails: list[tuple[int, int, str]]) -> None:
     """Other customers' full names (or initial and last name), phone numbers and spelled-out
     emails: hidden."""
@@ -205,7 +253,8 @@ def _customers(check: _Check, *, tenant_id: int, spelled_emails: list[tuple[int,
     phones = contacts.phone_spans(text)
     endings = {re.sub(r"\D", "", p)[-contacts.PHONE_MIN :] for _, _, p in phones}
     cut = check.cut_emails
-    if not (full or initials or endings or spelled_emails or cut):
+    owners = owner_spans(text)
+    if not (full or initials or endings or spelled_emails or cut or owners):
         return
     words = [w.lower() for w in TOKEN.findall(text)]
     places = {" ".join(words[i : i + n]) for n in (1, 2, 3) for i in range(len(words) - n + 1)}
@@ -213,7 +262,7 @@ def _customers(check: _Check, *, tenant_id: int, spelled_emails: list[tuple[int,
         tenant_id, exclude=check.customer.pk if check.customer is not None else None,
         names={s.key for s in full}, initials={s.key for s in initials}, endings=endings,
         addresses={key for *_, key in spelled_emails}, words={w for w in words if len(w) >= 3 and w.isalpha()},
-        places=places, address_starts={start for *_, start in cut},
+        places=places, address_starts={start for *_, start in cut}, owners={word for *_, word in owners},
     )  # fmt: skip
     if not rows:
         return
@@ -239,6 +288,7 @@ def _customers(check: _Check, *, tenant_id: int, spelled_emails: list[tuple[int,
                     check.hide(start, end, "[phone hidden]", "output_phone_redacted")
         if row.get("places"):
             _placed_names(check, row)
+        _owner_names(check, row, owners)
         if row["email"]:
             key = contacts.email_key(row["email"])
             for start, end, _ in (s for s in spelled_emails if s[2] == key):

@@ -4,9 +4,10 @@ form of a sentence (no accents, one kind of apostrophe and hyphen), case-insensi
 Each kind of action has its phrasings in any tense and voice: "I've refunded", "I reversed the
 charge", "the money is back on your card", "your refund is all set", "I took care of the
 refund", "I voided ORD-1003", "it's been called off", "your return label: UPS 1Z...", "I've let
-the team know", "marked as delivered". Beside them: the words that make a sentence a negation,
-a condition or an offer instead, and the idioms that only look like one ("no worries", "after
-all", "of course")."""
+the team know", "marked as delivered"; and what says one is under way or implied ("your refund
+is processing", "the order won't go out", "you're in the queue"). Beside them: the words that
+make a sentence a negation, a condition or an offer instead, and the idioms that only look like
+one ("no worries", "after all", "of course")."""
 
 import re
 from dataclasses import dataclass
@@ -18,6 +19,9 @@ class Claim:
     strong: re.Pattern  # done, whatever the rest of the sentence says
     promise: re.Pattern | None = None  # the result promised ("you'll get..."): a claim unless conditional
     state: str = ""  # the order status a read tool may show instead
+    # Said in negative words ("the order won't go out", "it's no longer active"): the negation in
+    # its own words is the claim; one before them ("I can't promise it won't ship") still undoes it.
+    negative: re.Pattern | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ MONEY = rf"(refunds?|reimbursements?|money|funds|credit|{SUM})"  # what "is proc
 PAID = rf"(refund|reimbursement|money|funds|credit|payment|charge|transaction|amount|fee|{SUM})"  # I reversed...
 BE_DONE = r"(is|are|'s|has been|have been|'s been|was|were|got|is now|are now|went|has gone|have gone)"
 ORDER = r"(order|it|ord-?\s?\d+|#\d+|purchase|shipment|delivery|that|this)"
+ORDER_NOUN = r"(order|purchase|ord-?\s?\d+|#\d+)"  # an order by name: "it", "this" may be anything
 
 REFUND = Claim(
     "process_refund",
@@ -96,12 +101,28 @@ REFUND = Claim(
         r"(approved|accepted|green-?lit|signed off|okayed)\b"
         r"|\b(got|has|have|received)\s+(the\s+)?green light\b|\bpassed\s+(the\s+|its\s+)?review\b"
         r"|\bapproval\s*(granted|given|received|confirmed)\b"
+        # A refund under way is one started: "your refund is confirmed", "is processing", "is in
+        # progress", "has been requested" ("pending review" is what a review's result says)
+        rf"|\b(refunds?|reimbursements?)\b{GAP}{{0,40}}?{DONE}\b{BE_DONE}\s+(now\s+|already\s+|currently\s+"
+        r"|officially\s+|successfully\s+)?(confirmed|processing|in progress|in process|queued|scheduled|lined up"
+        r"|in the works|in the pipeline|on track|requested|filed|logged|lodged|raised|opened|placed|created|booked"
+        r"|registered|being (issued|handled|sent|prepared|arranged|released|paid)"
+        r"|pending(?!\s+(approval|review|confirmation|verification|a|an|the|your|our)\b))\b"
+        # "a refund of $50 has been applied to your card"
+        rf"|(?<!\w){MONEY}(?!\w){GAP}{{0,40}}?{DONE}\b{BE_DONE}\s+(now\s+|already\s+)?(applied|added|posted|put|loaded"
+        r"|issued|sent|credited|returned|paid)\s+(back\s+)?(to|on|onto|into)\s+(your|the)\s+(original\s+)?"
+        r"(credit\s+|debit\s+|bank\s+)?(card|account|balance|wallet|payment method|statement|paypal)\b"
+        # "I've requested a refund for you", "we've filed a reimbursement claim"
+        rf"|{ME}(requested|applied for|filed|lodged|put in|placed|raised|logged|opened|created|claimed|asked for|made"
+        r"|submitted|sent off|registered)\s+(a|an|the|your)\s+([\w-]+\s+){0,2}?(refund|reimbursement|chargeback)s?\b"
     ),
     _re(
         r"\byou('ll|\s+will|\s+should)\s+(see|get|receive|have)\b.{0,40}\b(money|refund|funds|credit|reimbursement)"
         rf"|\byou('ll|\s+will|\s+should)\s+(see|get|receive|have)\s+(the\s+|your\s+)?{SUM}"
         r"|\b(money|refund|funds|credit|reimbursement)\b.{0,30}\b(will|should)\s+(arrive|appear|show up|land|reach"
         r"|be back|post|hit)"
+        r"|\byou('ll|\s+will|\s+should|'re going to|\s+are going to|'re getting|\s+are getting)\s+(be\s+|get\s+)?"
+        r"(fully\s+|partially\s+)?(refunded|reimbursed|credited|paid back)\b"
     ),
     state="refunded",
 )
@@ -125,12 +146,26 @@ CANCEL = Claim(
         rf"|{ME}(put|placed)\s+a\s+stop\s+(on|to)\s+(your|the|this|that)\s+(order|purchase|shipment)\b"
         rf"|{ME}(submitted|processed|completed|confirmed|put through|pushed through|sent|filed|finali[sz]ed|actioned"
         r"|done|made|placed|requested|arranged)\s+(your\s+|the\s+|a\s+|that\s+)?cancell?ation\b"
-        # "ORD-1001 won't be shipped" (a delay is news: "won't ship until Monday")
-        rf"|\b{ORDER}\b{GAP}{{0,25}}?\b(won't|will not|isn't going to|is not going to|will never)\s+(be\s+)?"
-        r"(ship|shipped|sent|dispatched|delivered|go out|charged|billed)\b"
-        r"(?!\s+(until|till|before|yet|today|tomorrow|on|this|next|by|for)\b)"
+        # "your order is closed", "has been removed" ("the item was removed from our catalog" is
+        # no order)
+        rf"|\b{ORDER_NOUN}\b{GAP}{{0,25}}?{DONE}\b{BE_DONE}\s+(now\s+|already\s+|officially\s+)?(closed|removed"
+        r"|deleted|withdrawn|dropped|erased|wiped|cleared|revoked|rescinded|undone|nullified|discontinued|shut down"
+        r"|taken off|struck off)\b"
     ),
     state="cancelled",
+    negative=_re(
+        # "ORD-1001 won't be shipped", "the order won't go out" said as the end of it: a delay or a
+        # reason is news ("won't ship until Monday", "won't ship because it's back-ordered")
+        rf"\b({ORDER_NOUN}|it)\b{GAP}{{0,25}}?\b(won't|will not|isn't going to|is not going to|will never)\s+(be\s+)?"
+        r"(ship|shipped|sent|dispatched|delivered|go out|going out|leave|charged|billed|fulfilled|processed"
+        r"|go ahead|happen)\b"
+        r"(?=\s*(now|anymore|any more|after all|at all|to you|either)?\s*([.!,;:]|$|\s+(and|or|so)\b))"
+        # "your order is no longer active"
+        rf"|\b{ORDER_NOUN}\b{GAP}{{0,25}}?\b(is|'s|was)\s+(now\s+)?no longer\s+(active|open|live|valid|going ahead"
+        r"|happening|on|in (the|our) system|processing|being (processed|prepared|shipped|fulfilled)|on (its|the) way"
+        r"|coming|pending|in progress|there)\b"
+        rf"|\b{ORDER_NOUN}\b{GAP}{{0,25}}?\bno longer exists\b"
+    ),
 )
 LABEL = Claim(
     "create_return_label",
@@ -150,8 +185,13 @@ LABEL = Claim(
         r"(email|e-mail|inbox)"
         r"|\blabels?\s*(number|no\.?|code|id)?\s*(is\s+)?[:=]\s*(\w+\s+)?(?=[a-z]*\d)[a-z0-9]{6,}"
         r"|\breturn\b.{0,20}\b(tracking|shipment)\s*(number|no\.?|code|id)?\s*(is\s+)?[:=]?\s*(?=[a-z]*\d)[a-z0-9]{8,}"
-        rf"|{ME}(processed|arranged|set up|started|initiated|booked|scheduled|organi[sz]ed|opened|created|approved)\s+"
-        r"(a|the|your)\s+return\b"
+        rf"|{ME}(processed|arranged|set up|started|initiated|booked|scheduled|organi[sz]ed|opened|created|approved"
+        r"|submitted|filed|requested|registered|logged|lodged|raised|placed|put in)\s+(a|the|your)\s+return\b"
+        # "your return has been initiated" (the noun, not "return it once the label is created")
+        r"|\b(your|the|a|this|that)\s+return(\s+(request|process|case|authori[sz]ation|rma))?(\s+(for|of|on)\s+"
+        rf"[^.?!,]{{0,20}}?)?\s+{DONE}{BE_DONE}\s+(now\s+|already\s+|officially\s+|successfully\s+)?(initiated|started"
+        r"|opened|created|registered|submitted|logged|filed|requested|scheduled|arranged|in progress|under ?way"
+        r"|being processed)\b"
         rf"|\breturn\b{GAP}{{0,20}}?{DONE}\b{BE_DONE}\s+(now\s+|already\s+)?(approved|accepted|processed|all set|set up"
         r"|authori[sz]ed|confirmed|booked)\b"
         r"|^\W*labels?\s+(sent|created|emailed|attached|ready|generated)\b"
@@ -193,7 +233,15 @@ ESCALATE = Claim(
         rf"(\w+\s+)?{PERSON}\b"
         rf"|\byou('re|\s+are)\s+(now\s+)?(with|talking to|speaking (to|with)|chatting with|connected (to|with)|in touch"
         rf" with)\s+(a|an|our|the)\s+(\w+\s+)?{PERSON}\b"
-        rf"|\b(you('re| are)\s+now\s+(talking|speaking|connected|chatting)|you('re| are)\s+in\s+the\s+queue)\b"
+        r"|\byou('re| are)\s+now\s+(talking|speaking|connected|chatting)\b"
+        # "you're now in the queue for a human agent", "I've added you to the waiting list"
+        r"|\byou('re|\s+are|'ve been|\s+have been)\s+(now\s+|already\s+|currently\s+)?((added|put|placed|moved)\s+"
+        r"(to|in|on|into)\s+|in\s+|on\s+)((the|our|a)\s+)?(queue|waiting list|wait ?list)\b"
+        r"|\byou('re|\s+are)\s+(now\s+|currently\s+)?(next|number\s+\d+|#\s?\d+|no\.?\s*\d+)\s+in\s+(the\s+)?"
+        r"(queue|line)\b"
+        rf"|{ME}(added|put|placed|moved|queued)\s+you\b.{{0,20}}\b(queue|waiting list|wait ?list|line)\b"
+        r"|\b(case|ticket|request|chat|conversation)\b\s+(is|'s|has been|was)\s+(now\s+)?(in|on|added to|put in"
+        r"|placed in)\s+(the|our|a)\s+(\w+\s+)?queue\b"
         r"|\byou('ve|\s+have)\s+been\s+(now\s+)?(transferred|connected|passed|handed|escalated|referred)\b"
         r"|\b(ticket|case)\b\s+(has been|have been|was|is now|'s been)\s+(opened|created|raised|filed|logged)\b"
         r"|\b(i'?m|we'?re|i am|we are)\s+(now\s+)?(transferring|connecting|passing|handing|escalating|forwarding)"
@@ -231,6 +279,35 @@ STATUS = Claim(
         r"|\b(is|has been|was) now (marked )?(as )?(pending|paid|shipped|delivered|returned)\b"
     ),
 )
+# A change to an order no tool makes ("I've put your order on hold", "I've expedited it", "I've
+# reshipped it"): grounded only by a status update, never by a read (no order is "on hold").
+SHIPPING = Claim(
+    "update_order_status",
+    _re(
+        rf"{ME}(put|placed|kept)\s+((your|the|this|that)\s+(order|purchase|shipment|delivery|package|parcel)|it"
+        r"|ord-?\s?\d+|#\d+)\s+(on\s+hold|on\s+pause)\b"
+        rf"|{ME}(paused|held|froze|frozen|expedited|rushed|prioriti[sz]ed|upgraded|fast-?tracked|reshipped|re-shipped"
+        r"|resent|re-sent|rerouted|re-routed|redirected|delayed|postponed|rescheduled|reordered|re-ordered|replaced"
+        r"|bumped up|sped up|moved up)\s+((your|this|that)\s+([\w-]+\s+)?(order|purchase|shipment|delivery"
+        r"|package|parcel|shipping|item|items)|the\s+(order|purchase|shipment)|it|ord-?\s?\d+|#\d+)\b"
+        rf"|{ME}(sent|shipped|dispatched|arranged|ordered|issued|mailed)\s+(you\s+)?(a|your|the)\s+(free\s+|new\s+)?"
+        r"(replacement|reshipment)\b"
+        rf"|\b{ORDER_NOUN}\b{GAP}{{0,25}}?{DONE}\b{BE_DONE}\s+(now\s+|already\s+)?(on hold|put on hold|placed on hold"
+        r"|paused|expedited|rushed|prioriti[sz]ed|fast-?tracked|reshipped|re-shipped|resent|re-sent"
+        r"|upgraded to (express|overnight|priority|next-day))\b"
+        rf"|\breplacement\b{GAP}{{0,25}}?{DONE}\b(has been|have been|'s been|was|is now|is)\s+(now\s+|already\s+)?"
+        r"(sent|shipped|dispatched|ordered|arranged|issued|mailed|on (its|the) way)\b"
+    ),
+    state="on hold",
+)
+
+# A rule about refunds in general that says when: "refunds are processed within 5 days of
+# receiving the return". Not "your refund is processed", nor a rule with news or a sum in it.
+RULE = _re(
+    r"^\W*(all\s+|our\s+)?(refunds|reimbursements)\s+(are|get)\s+(usually\s+|typically\s+|normally\s+|generally\s+"
+    r"|always\s+)?\w+\b.*(\b(within|in)\s+[\d-]+\s+(\w+\s+)?days?\s+(of|after|from|once)\b|\b(once|after|when"
+    r"|as soon as)\b)"
+)
 
 # A refund promised as policy, not news: what usually happens once something else has ("you'll
 # usually see it within 5 days after the return arrives"), what a refund will follow ("send it
@@ -239,7 +316,8 @@ STATUS = Claim(
 HABITUAL = _re(r"\b(usually|typically|normally|generally|always)\b.*\b(after|once|when|if|as soon as|within|unless)\b")
 IMPERATIVE = _re(
     r"^\W*(just\s+)?(send|return|ship|mail|post|bring|drop)\s+(it|them|the|your|this|that|these|those)\b.{0,60}"
-    r"\band\s+you('ll|\s+will)\b|\bof (approval|receipt)\b"
+    r"\band\s+you('ll|\s+will)\b|\b(of|after|from)\s+((us|we|our team|the warehouse)\s+)?(approval|receipt|receiving"
+    r"|getting|inspecting|inspection|arrival)\b"
 )
 NEWS = _re(
     r"\b(i|we)('ve|'d|\s+have|\s+had|\s+just|\s+already)\b|\b(i|we)\s+\w+ed\b|\b(has|have|had|'s|'ve)\s+"
@@ -249,7 +327,7 @@ NEWS = _re(
 )
 
 ENGLISH = Language(
-    claims=(REFUND, CANCEL, LABEL, ESCALATE, STATUS),
+    claims=(REFUND, CANCEL, LABEL, ESCALATE, STATUS, SHIPPING),
     negation=_re(
         r"\b(not|never|no|nothing|cannot|unable|yet to|haven't|hasn't|wasn't|isn't|didn't|won't|can't|couldn't)\b"
         r"|n't\b"

@@ -158,3 +158,27 @@ def test_a_yes_may_name_the_order_it_was_asked_about_and_no_other():
 def test_a_word_before_the_orders_number_is_not_taken_for_its_prefix(text):
     """Red-team pass 11: "ok, not 1001" refunded ORD-1001 (the "not" went with the number)."""
     assert not is_explicit_yes(text, tool="process_refund", order_number="ORD-1001")
+
+
+@pytest.mark.parametrize(
+    ("text", "tool"),
+    [("confirm my card", "create_return_label"), ("confirm my card", "process_refund"), ("confirm my card", ""),
+     ("yes send the payment to my card", "create_return_label"), ("yes, confirm my order", "cancel_order"),
+     ("yes please process my order", "cancel_order"), ("yes, send the payment", "process_refund"),
+     ("yes, go ahead with the order", "cancel_order"), ("yes, to my card", "create_return_label")],
+)  # fmt: skip
+def test_a_yes_asking_for_something_else_in_yes_words_is_no_yes(text, tool):
+    """Red-team pass 12: "confirm my card" and "yes send the payment to my card" answered a
+    return label's question as a yes."""
+    assert not is_explicit_yes(text, tool=tool, order_number="ORD-1001")
+
+
+@pytest.mark.parametrize(
+    ("text", "tool"),
+    [("yes please", "create_return_label"), ("yes, go ahead", "create_return_label"), ("sure, do it", "cancel_order"),
+     ("yes, confirm the refund", "process_refund"), ("yes, send the label", "create_return_label"),
+     ("yes please refund it to my original payment method", "process_refund"),
+     ("yes, confirm the cancellation", "cancel_order"), ("yes please", "")],
+)  # fmt: skip
+def test_plain_yeses_and_the_actions_own_words_still_confirm(text, tool):
+    assert is_explicit_yes(text, tool=tool, order_number="ORD-1001")

@@ -960,3 +960,126 @@ def test_another_customers_email_cut_short_of_its_ending_is_hidden(store, text):
 @pytest.mark.parametrize("text", ["Follow us @macrocenter for deals.", "Write to help@macrocenter any time."])
 def test_an_address_cut_short_that_is_no_customers_stays(store, text):
     assert check(store, text).text == text
+
+
+# --------------------------------------------------------------------------- 12. pass 11
+
+UNDER_WAY = [
+    ("process_refund", "Your refund is confirmed."), ("process_refund", "Your refund is processing."),
+    ("process_refund", "Your refund is pending."), ("process_refund", "Your refund is in progress."),
+    ("process_refund", "Your reimbursement is currently being processed."),
+    ("process_refund", "The refund for ORD-1001 has been confirmed."),
+    ("process_refund", "You'll be refunded within 3-5 days."), ("process_refund", "You're going to be reimbursed."),
+    ("process_refund", "I've requested a refund for you."), ("process_refund", "We've put in a refund request."),
+    ("process_refund", "Your refund request has been filed."),
+    ("process_refund", "A refund of $50 has been applied to your card."),
+    ("process_refund", "$50 has been credited to your original payment method."),
+    ("cancel_order", "Your order is closed."), ("cancel_order", "Your order has been removed."),
+    ("cancel_order", "ORD-1001 was deleted."), ("cancel_order", "Your order is no longer active."),
+    ("cancel_order", "The order won't go out."), ("cancel_order", "ORD-1001 will not be shipped."),
+    ("cancel_order", "Your order won't ship, so you won't be charged."),
+    ("create_return_label", "Your return has been initiated."),
+    ("create_return_label", "The return request for ORD-1001 has been submitted."),
+    ("create_return_label", "I've filed a return for you."),
+    ("escalate_to_human", "You're now in the queue for a human agent."),
+    ("escalate_to_human", "You've been added to the waiting list for a specialist."),
+    ("escalate_to_human", "I've added you to the queue."), ("escalate_to_human", "You're next in line for an agent."),
+    ("update_order_status", "I've put your order on hold."), ("update_order_status", "I've expedited your order."),
+    ("update_order_status", "I've reshipped your order."), ("update_order_status", "Your order has been paused."),
+    ("update_order_status", "A replacement has been shipped."),
+    ("process_refund", "Your refund? Done."), ("cancel_order", "The cancellation? Taken care of."),
+    ("create_return_label", "Your label? Sent."), ("process_refund", "And your refund for ORD-1001? Processed."),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("tool", "claim"), UNDER_WAY)
+def test_an_action_under_way_or_implied_is_a_claim(store, tool, claim):
+    """Red-team pass 11: each reached the shopper with no tool behind it."""
+    checked = check(store, f"Thanks for waiting. {claim} Anything else?")
+    assert checked.text == f"Thanks for waiting. {FALLBACK} Anything else?", checked.text
+    assert checked.flags == [f"output_unconfirmed_claim:{tool}"]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["Refunds are processed within 5 days of receiving the return.",
+     "Refunds get approved once the return is inspected.", "You can request a refund within 30 days.",
+     "Would you like me to request a refund?", "You'll be refunded within 5 days of us receiving the return.",
+     "You'll be refunded to your original payment method once the return arrives.",
+     "Your refund request is pending review by our team.", "Once your refund is confirmed, you'll get an email.",
+     "Your order is processing at the warehouse.", "The store is closed on Sundays.",
+     "The item has been removed from our catalog.", "This promotion is no longer active.",
+     "Your order won't ship until Monday.", "Your order won't ship because the GPU is back-ordered.",
+     "It won't happen again.", "Your card won't be charged until the order ships.",
+     "To start a return, I need the order number.", "Once your return is initiated, you'll get a label.",
+     "Would you like me to add you to the queue for a human agent?",
+     "Your package is in the queue at the sorting facility.", "Do you want me to put your order on hold?",
+     "We can expedite your order for $15.", "We reship lost parcels free of charge.",
+     "We've upgraded the shipping options for the holidays.", "Any other orders? I can look them up.",
+     "Your shipment is on hold at customs, according to FedEx.", "Your refund? Let me check on that.",
+     "Your order? It's on its way with FedEx."],
+)  # fmt: skip
+def test_policy_offers_and_news_near_those_words_pass(store, reply):
+    checked = check(store, reply, calls=[lookup()])
+    assert (checked.text, checked.flags) == (reply, []), checked
+
+
+@pytest.mark.parametrize(
+    ("call", "claim"),
+    [(refund(), "Your refund for ORD-1001 is processing."), (refund(), "Your refund? Done."),
+     (("cancel_order", {"order_number": "ORD-1001"}, "ok", {"status": "cancelled"}), "The order won't go out."),
+     (lookup(status="cancelled"), "Your order is closed.")],
+)  # fmt: skip
+def test_those_words_are_sent_when_a_tool_did_it(store, call, claim):
+    assert check(store, claim, calls=[call]).flags == []
+
+
+def test_a_turn_whose_model_says_the_refund_is_in_progress_is_cut(macrocenter, llm):
+    llm.script({"content": "Good news: your refund is in progress. Anything else?"})
+    result = chat(macrocenter, "where is my money?")
+    assert "in progress" not in result["reply"] and result["reply"].endswith("Anything else?")
+    assert "output_unconfirmed_claim:process_refund" in run_flags(result)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Order ORD-2002 is someone else's. It belongs to Priya.", "ORD-2002 isn't yours. Shah placed it.",
+     "That order belongs to Priya.", "It was placed by shah, not you.", "That's Priya's order, not yours."],
+)  # fmt: skip
+def test_another_customers_single_name_tied_to_an_order_is_hidden(store, text):
+    checked = check(store, text)
+    assert "Priya" not in checked.text and "hah" not in checked.text, checked.text
+    assert "output_name_redacted" in checked.flags
+
+
+@pytest.mark.parametrize("text", ["That order belongs to Alex.", "It belongs to Jordan, our courier.",
+                                  "That's Alex's order."])  # fmt: skip
+def test_the_shoppers_own_name_or_no_customers_as_an_owner_stays(store, text):
+    assert check(store, text).text == text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["She lives on Market St, I think.", "It went to Market Street.", "Her zip code is 94102.",
+     "Her email starts with priya@.", "Try priya@ for that.", "Her zip is 94102-1234."],
+)  # fmt: skip
+def test_another_customers_street_postal_code_or_email_name_alone_is_hidden(store, text):
+    checked = check(store, text)
+    assert not any(part in checked.text for part in ("Market", "94102", "priya")), checked.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Your order ships to Bedford Ave.", "Your zip code is 11249.", "Your email starts with alex@.",
+     "The RTX 4080 is $949.99 and 12345 units sold.", "Follow us on Main Street.", "Ticket #94102 is open."],
+)  # fmt: skip
+def test_the_shoppers_own_street_postal_code_and_other_words_stay(store, text):
+    assert check(store, text).text == text
+
+
+def test_the_shoppers_own_street_stays_when_another_customer_lives_on_it(store):
+    neighbour = CustomerFactory(tenant=store["tenant"], name="Nia Oduya", email="", phone="")
+    OrderFactory(customer=neighbour, number="ORD-4010", shipping_address={**ALEX_ADDRESS, "name": "Nia Oduya",
+                 "line1": "300 Bedford Ave", "postal_code": "11211"})  # fmt: skip
+    assert check(store, "Your order ships to Bedford Ave.").text == "Your order ships to Bedford Ave."
+    assert "Market" not in check(store, "Hers went to Market St.").text
