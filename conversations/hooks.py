@@ -42,12 +42,13 @@ def typing_stopped(conversation_id: int) -> None:
 
 
 # What the SLA clocks (hitl) hear, after commit: a shopper's message stored (whether or not a
-# turn is scheduled for it), a reply sent, a ticket opened, a ticket handed to a person, a
-# ticket's status changed. A failing handler is logged; the conversation goes on.
+# turn is scheduled for it), a reply sent, a ticket opened, a ticket handed to a person (and
+# back to the AI), a ticket's status changed. A failing handler is logged; the conversation goes on.
 _message_stored: list[Callable] = []
 _message_sent: list[Callable] = []
 _ticket_opened: list[Callable] = []
 _ticket_handed_off: list[Callable] = []
+_ticket_handed_back: list[Callable] = []
 _ticket_status_changed: list[Callable] = []
 
 
@@ -84,6 +85,10 @@ def on_ticket_handed_off(handler: Callable) -> None:
     _register(_ticket_handed_off, handler)
 
 
+def on_ticket_handed_back(handler: Callable) -> None:
+    _register(_ticket_handed_back, handler)
+
+
 def on_ticket_status_changed(handler: Callable) -> None:
     _register(_ticket_status_changed, handler)
 
@@ -98,6 +103,10 @@ def ticket_opened(ticket) -> None:
 
 def ticket_handed_off(ticket) -> None:
     _call(_ticket_handed_off, f"ticket {ticket.pk} handed off", ticket)
+
+
+def ticket_handed_back(ticket) -> None:
+    _call(_ticket_handed_back, f"ticket {ticket.pk} handed back", ticket)
 
 
 def ticket_status_changed(ticket) -> None:

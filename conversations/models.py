@@ -64,6 +64,7 @@ class Conversation(TenantScopedModel):
     class Status(models.TextChoices):
         OPEN = "open", "Open"
         PENDING = "pending", "Pending"
+        SNOOZED = "snoozed", "Snoozed"
         RESOLVED = "resolved", "Resolved"
         CLOSED = "closed", "Closed"
 
@@ -82,6 +83,8 @@ class Conversation(TenantScopedModel):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     last_message_at = models.DateTimeField(null=True, blank=True)
+    # Snoozed until then (or, empty, until the shopper writes): it opens again by itself.
+    snoozed_until = models.DateTimeField(null=True, blank=True)
     # Proven by the channel (a signed widget token, the email or phone it came from) or by the
     # agent checking an order number with its email; never by what the shopper's text claims.
     customer_verified = models.BooleanField(default=False)

@@ -8,14 +8,16 @@ from django.utils import timezone
 
 from conversations import hooks
 from conversations.events import event_publish
-from conversations.models import Conversation, Ticket
-from supportdesk.errors import PermissionDenied
+from conversations.models import Conversation, Message, Ticket
+from conversations.services import message_text_clean, ticket_status_set
+from supportdesk.errors import ApplicationError, Conflict, PermissionDenied
 from tenants.models import AuditEvent, Membership
 from tenants.selectors import tenant_ids_for_user
 from tenants.services import audit_record
 
 # Who may answer shoppers: everyone on a store's staff but its read-only viewers.
 ANSWERING_ROLES = frozenset(Membership.Role.values) - {Membership.Role.VIEWER}
+MAX_NOTE_CHARS = 2000
 
 
 def answering_staff_check(*, user, tenant_id: int) -> None:
@@ -62,3 +64,134 @@ def conversation_take_over(*, conversation: Conversation, actor) -> Conversation
         data={"handled_by": conversation.handled_by, "assignee": actor.get_username(), "status": conversation.status},
     )  # fmt: skip
     return conversation
+
+
+def _locked(conversation: Conversation, actor) -> Conversation:
+    answering_staff_check(user=actor, tenant_id=conversation.tenant_id)
+    return Conversation.objects.select_for_update().get(pk=conversation.pk, tenant_id=conversation.tenant_id)
+
+
+def _changed(conversation: Conversation, actor, verb: str, data: dict | None = None) -> None:
+    """The audit event of a change to the conversation, and its live event to the staff."""
+    audit_record(
+        tenant=conversation.tenant, verb=f"conversation.{verb}", target=conversation,
+        actor_kind=AuditEvent.ActorKind.USER if actor else AuditEvent.ActorKind.SYSTEM, actor_user=actor,
+        actor_label="" if actor else "snooze", data=data or {},
+    )  # fmt: skip
+    event_publish(
+        tenant_id=conversation.tenant_id, conversation_id=conversation.pk, kind="conversation.updated",
+        data={"handled_by": conversation.handled_by, "status": conversation.status,
+              "assignee": conversation.assignee.get_username() if conversation.assignee_id else "",
+              "snoozed_until": conversation.snoozed_until.isoformat() if conversation.snoozed_until else None},
+    )  # fmt: skip
+
+
+@transaction.atomic
+def conversation_hand_back(*, conversation: Conversation, actor, note: str = "") -> Conversation:
+    """The AI answers again, and reads ``note`` (the person's word to it, kept until the next
+    hand-back) in its instructions. What the person answered stays answered; a shopper still
+    waiting for an answer gets the AI's now."""
+    conversation = _locked(conversation, actor)
+    note = message_text_clean(note)[:MAX_NOTE_CHARS] if note and note.strip() else ""
+    if conversation.handled_by == Conversation.HandledBy.AI and not note:
+        return conversation
+    # Answered is what came before the last reply, whoever wrote it; after it, the shopper waits.
+    last_reply = conversation.messages.filter(direction=Message.Direction.OUTBOUND).order_by("-id").first()
+    through = 0
+    if last_reply is not None:
+        answered = conversation.messages.filter(direction=Message.Direction.INBOUND, pk__lt=last_reply.pk)
+        through = answered.order_by("-id").values_list("pk", flat=True).first() or 0
+    state = dict(conversation.agent_state or {})
+    state.pop("pending_action", None)  # proposed before the person: no yes to it counts now
+    if note:
+        state["staff_note"] = note
+    else:
+        state.pop("staff_note", None)
+    conversation.handled_by, conversation.assignee, conversation.agent_state = Conversation.HandledBy.AI, None, state
+    conversation.answered_through_id = through
+    conversation.save(update_fields=["handled_by", "assignee", "agent_state", "answered_through_id", "updated_at"])
+    Ticket.objects.filter(conversation=conversation).update(assignee=None)
+    ticket = conversation.tickets.order_by("-created_at").first()
+    if ticket is not None:
+        transaction.on_commit(lambda: hooks.ticket_handed_back(ticket))
+    waiting = conversation.messages.filter(direction=Message.Direction.INBOUND, pk__gt=conversation.answered_through_id)
+    newest = waiting.order_by("-id").first()
+    if newest is not None:
+        transaction.on_commit(lambda: hooks.message_received(newest))  # the AI's turn for it
+    _changed(conversation, actor, "handed_back", {"note": note})
+    return conversation
+
+
+@transaction.atomic
+def conversation_assign(*, conversation: Conversation, assignee, actor) -> Conversation:
+    """Who is responsible for it (None: nobody); who answers (the AI or a person) stays as it is."""
+    conversation = _locked(conversation, actor)
+    if assignee is not None:
+        answering_staff_check(user=assignee, tenant_id=conversation.tenant_id)
+    if conversation.assignee_id == (assignee.pk if assignee else None):
+        return conversation
+    conversation.assignee = assignee
+    conversation.save(update_fields=["assignee", "updated_at"])
+    Ticket.objects.filter(conversation=conversation).update(assignee=assignee, updated_at=timezone.now())
+    _changed(conversation, actor, "assigned", {"to": assignee.get_username() if assignee else ""})
+    return conversation
+
+
+@transaction.atomic
+def conversation_snooze(*, conversation: Conversation, actor, until=None) -> Conversation:
+    """Out of the open views until ``until`` (a future time) or, without one, until the shopper
+    writes; either opens it again. Its ticket waits (the resolution clock pauses)."""
+    if until is not None and until <= timezone.now():
+        raise ApplicationError("Snooze until a time still to come.", code="invalid_snooze")
+    conversation = _locked(conversation, actor)
+    if conversation.status in (Conversation.Status.RESOLVED, Conversation.Status.CLOSED):
+        raise Conflict("This conversation is resolved: reopen it first.", code="resolved")
+    conversation.status, conversation.snoozed_until = Conversation.Status.SNOOZED, until
+    conversation.save(update_fields=["status", "snoozed_until", "updated_at"])
+    ticket_status_set(conversation=conversation, status=Ticket.Status.PENDING)
+    _changed(conversation, actor, "snoozed", {"until": until.isoformat() if until else "the shopper's reply"})
+    return conversation
+
+
+@transaction.atomic
+def conversation_resolve(*, conversation: Conversation, actor) -> Conversation:
+    """Done: out of the open views, its ticket solved (its clocks stop). A shopper writing
+    again opens it again."""
+    conversation = _locked(conversation, actor)
+    if conversation.status == Conversation.Status.RESOLVED:
+        return conversation
+    state = dict(conversation.agent_state or {})
+    state.pop("pending_action", None)  # a yes after "resolved" confirms nothing
+    conversation.status, conversation.snoozed_until = Conversation.Status.RESOLVED, None
+    conversation.agent_state = state
+    conversation.save(update_fields=["status", "snoozed_until", "agent_state", "updated_at"])
+    ticket_status_set(conversation=conversation, status=Ticket.Status.SOLVED)
+    _changed(conversation, actor, "resolved")
+    return conversation
+
+
+@transaction.atomic
+def conversation_reopen(*, conversation: Conversation, actor=None) -> Conversation:
+    """Open again (``actor`` None: its snooze ran out)."""
+    if actor is not None:
+        conversation = _locked(conversation, actor)
+    else:
+        conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    if conversation.status == Conversation.Status.OPEN:
+        return conversation
+    conversation.status, conversation.snoozed_until = Conversation.Status.OPEN, None
+    conversation.save(update_fields=["status", "snoozed_until", "updated_at"])
+    ticket_status_set(conversation=conversation, status=Ticket.Status.OPEN)
+    _changed(conversation, actor, "reopened")
+    return conversation
+
+
+def snoozed_wake(now=None) -> int:
+    """Open the conversations whose snooze ran out (beat, every minute). Returns how many."""
+    now = now or timezone.now()
+    due = Conversation.objects.filter(status=Conversation.Status.SNOOZED, snoozed_until__lte=now)
+    woken = 0
+    for conversation in due.only("pk", "tenant_id")[:500]:
+        conversation_reopen(conversation=conversation)
+        woken += 1
+    return woken

@@ -85,7 +85,8 @@ MAX_MESSAGE_CHARS = 4000
 # make text read differently from what it is.
 CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 SURROGATES = re.compile(r"[\ud800-\udfff]")
-OPEN_STATUSES = (Conversation.Status.OPEN, Conversation.Status.PENDING)
+# The conversations a shopper's new message (or a follow-up) joins; a snoozed one opens again.
+OPEN_STATUSES = (Conversation.Status.OPEN, Conversation.Status.PENDING, Conversation.Status.SNOOZED)
 
 
 def controls_strip(text: str) -> str:
@@ -264,9 +265,11 @@ def _message_store(
     now = timezone.now()
     conversation.last_message_at = now
     fields = ["last_message_at", "updated_at"]
-    if conversation.status not in OPEN_STATUSES:
-        conversation.status = Conversation.Status.OPEN  # a shopper writing again reopens it
-        fields.append("status")
+    reopened = conversation.status not in (Conversation.Status.OPEN, Conversation.Status.PENDING)
+    if reopened:  # a shopper writing again reopens it, resolved or snoozed, and its ticket
+        conversation.status, conversation.snoozed_until = Conversation.Status.OPEN, None
+        fields += ["status", "snoozed_until"]
+        ticket_status_set(conversation=conversation, status=Ticket.Status.OPEN)
     if verified and not conversation.customer_verified:
         conversation.customer_verified = True
         fields.append("customer_verified")
@@ -381,3 +384,15 @@ def followup_send(*, conversation: Conversation, channel: str, body: str, subjec
             subject=(conversation.subject if subject is None else subject)[:120],
         )  # fmt: skip
         return message_reply_create(conversation=target, body=text, metadata={"followup_of": conversation.pk})
+
+
+def ticket_status_set(*, conversation: Conversation, status: str) -> None:
+    """The conversation's ticket follows it (solved when it is resolved, pending while it is
+    snoozed, open again after), and its SLA clocks with it (``hooks.ticket_status_changed``)."""
+    ticket = conversation.tickets.order_by("-created_at").first()
+    if ticket is None or ticket.status == status:
+        return
+    ticket.status = status
+    ticket.resolved_at = timezone.now() if status == Ticket.Status.SOLVED else None
+    ticket.save(update_fields=["status", "resolved_at", "updated_at"])
+    transaction.on_commit(lambda: hooks.ticket_status_changed(ticket))

@@ -27,3 +27,11 @@ def deliver_stuck() -> int:
     for message_id in message_ids:
         deliver_message.delay(message_id)
     return len(message_ids)
+
+
+@shared_task(ignore_result=True)
+def snoozed_wake() -> int:
+    """Snoozed conversations whose time came open again (beat, every minute)."""
+    from conversations.ownership import snoozed_wake as wake  # ownership imports services, which imports tasks
+
+    return wake()

@@ -19,4 +19,5 @@ class HitlConfig(AppConfig):
         conversation_hooks.on_message_sent(sla.message_sent)
         conversation_hooks.on_ticket_opened(sla.ticket_opened)
         conversation_hooks.on_ticket_handed_off(sla.ticket_handed_off)
+        conversation_hooks.on_ticket_handed_back(sla.ticket_handed_back)
         conversation_hooks.on_ticket_status_changed(sla.ticket_status_changed)

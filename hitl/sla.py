@@ -292,6 +292,15 @@ def ticket_handed_off(ticket: Ticket, at: datetime | None = None) -> None:
 
 
 @transaction.atomic
+def ticket_handed_back(ticket: Ticket, at: datetime | None = None) -> None:
+    """Back to the AI: a person owes no reply any more (their response clocks are cancelled);
+    the AI's replies count again from the shopper's next message."""
+    _stop(SlaClock.objects.filter(ticket=ticket, metric__in=RESPONSES, audience=SlaClock.Audience.STAFF),
+          at or timezone.now(), status=SlaClock.Status.CANCELLED)  # fmt: skip
+    _sync_ticket(ticket.pk)
+
+
+@transaction.atomic
 def ticket_status_changed(ticket: Ticket, at: datetime | None = None) -> None:
     """Waiting for the customer pauses the resolution clock; solved or closed stops it (and
     cancels the response clocks); any other status lets a paused clock run again."""

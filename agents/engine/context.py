@@ -144,6 +144,8 @@ def _facts(turn: Turn) -> str:
         if customer.extracted_data:
             lines.append(f"Known about the shopper: {json.dumps(customer.extracted_data, sort_keys=True)}.")
     lines.append(VERIFIED if context.verified else NOT_VERIFIED)
+    if turn.state.get("staff_note"):  # written by the store's staff, not the shopper
+        lines.append(f"The store's staff handed this conversation back to you with a note: {turn.state['staff_note']}")
     actions = earlier_actions(turn)
     if actions:
         lines.append("What you already did in this conversation:")

@@ -182,6 +182,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "hitl.tasks.sla_evaluate",
         "schedule": timedelta(minutes=1),
     },
+    "conversations-snoozed-wake": {
+        "task": "conversations.tasks.snoozed_wake",
+        "schedule": timedelta(minutes=1),
+    },
     "conversations-deliver-stuck": {
         "task": "conversations.tasks.deliver_stuck",
         "schedule": timedelta(minutes=1),
