@@ -212,3 +212,30 @@ class Ticket(TenantScopedModel):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.subject}"
+
+
+class Note(TenantScopedModel):
+    """An internal note on a conversation: for the store's staff, never sent to the shopper."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Note by {self.author}: {self.body[:60]}"
+
+
+class Mention(TenantScopedModel):
+    """A colleague a note names (@username): their notification, until they read it."""
+
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="mentions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["note", "user"], name="mention_once_per_note")]
+        indexes = [models.Index(fields=["tenant", "user", "read_at"], name="mention_unread_idx")]

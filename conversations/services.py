@@ -293,6 +293,7 @@ def message_reply_create(
     channel: str | None = None,
     metadata: dict | None = None,
     touch_conversation: bool = True,
+    sender_user=None,
 ) -> Message:
     """An outbound message in the conversation, pushed live after commit. Call inside the
     transaction that records why it was sent. ``touch_conversation=False``: the caller saves
@@ -306,7 +307,7 @@ def message_reply_create(
     delivered = channel in DELIVERED_CHANNELS
     message = Message.objects.create(
         tenant_id=conversation.tenant_id, conversation=conversation, direction=Message.Direction.OUTBOUND,
-        channel=channel, sender_kind=sender_kind, body=body, metadata=metadata or {},
+        channel=channel, sender_kind=sender_kind, sender_user=sender_user, body=body, metadata=metadata or {},
         delivery_status=DeliveryStatus.PENDING if delivered else "",
         provider_message_id=email_message_id_new(conversation.tenant) if channel == Channel.EMAIL else "",
     )  # fmt: skip
@@ -362,7 +363,9 @@ def ticket_triage_save(
     return ticket
 
 
-def followup_send(*, conversation: Conversation, channel: str, body: str, subject: str | None = None) -> Message:
+def followup_send(
+    *, conversation: Conversation, channel: str, body: str, subject: str | None = None, sender_user=None
+) -> Message:
     """Answer the shopper on another channel (email or SMS): the message joins their open
     conversation there (or a new one, named ``subject``, by default this one's) and is
     delivered after commit."""
@@ -383,7 +386,10 @@ def followup_send(*, conversation: Conversation, channel: str, body: str, subjec
             tenant_id=conversation.tenant_id, customer=customer, channel=channel,
             subject=(conversation.subject if subject is None else subject)[:120],
         )  # fmt: skip
-        return message_reply_create(conversation=target, body=text, metadata={"followup_of": conversation.pk})
+        return message_reply_create(
+            conversation=target, body=text, metadata={"followup_of": conversation.pk}, sender_user=sender_user,
+            sender_kind=Message.SenderKind.STAFF if sender_user is not None else Message.SenderKind.AI,
+        )  # fmt: skip
 
 
 def ticket_status_set(*, conversation: Conversation, status: str) -> None:

@@ -357,3 +357,34 @@ def test_visitors_hear_only_their_own_conversation(store):
             await socket.disconnect()
 
     run(scenario())
+
+
+def test_a_persons_reply_reaches_the_shopper_live_and_a_note_never_does(store):
+    from conversations.models import Conversation
+    from conversations.notes import note_add
+    from conversations.replies import staff_reply_send
+    from tenants.models import Membership
+    from tests.factories import MembershipFactory, UserFactory
+
+    agent = UserFactory(staff=True)
+    MembershipFactory(user=agent, tenant=store.tenant, role=Membership.Role.AGENT)
+
+    async def scenario():
+        communicator = await open_socket(store.public_key)
+        await hello(communicator)
+        await say(communicator, {"type": "message", "body": "is anyone there?", "client_id": "c-1"})
+        await hear_until(communicator, is_reply)
+        ack = await database_sync_to_async(Message.objects.filter(body="is anyone there?").get)()
+        conversation = await database_sync_to_async(Conversation.objects.get)(pk=ack.conversation_id)
+        await database_sync_to_async(note_add)(conversation=conversation, author=agent, body="Internal: VIP, be kind")
+        await database_sync_to_async(staff_reply_send)(conversation=conversation, actor=agent, body="Hi, I'm Sam.")
+        reply, before = await hear_until(
+            communicator, lambda f: f["type"] == "message" and f["message"]["sender_kind"] == "staff"
+        )
+        assert reply["message"]["body"] == "Hi, I'm Sam."
+        assert "VIP" not in json.dumps(before)
+        while not await communicator.receive_nothing(timeout=0.5):
+            assert "VIP" not in json.dumps(await hear(communicator))
+        await communicator.disconnect()
+
+    run(scenario())
