@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -42,6 +44,7 @@ class Customer(TenantScopedModel):
 
     class Meta:
         ordering = ["name", "id"]
+        indexes = [GinIndex(SearchVector("name", "email", config="simple"), name="customer_search_idx")]
         constraints = [
             models.UniqueConstraint(
                 "tenant", Lower("email"), condition=~models.Q(email=""), name="customer_unique_email_per_tenant"
@@ -137,7 +140,11 @@ class Message(TenantScopedModel):
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index(fields=["conversation", "created_at"], name="message_timeline_idx")]
+        indexes = [
+            models.Index(fields=["conversation", "created_at"], name="message_timeline_idx"),
+            # The dashboard's full-text search (dashboard.selectors, the same expression).
+            GinIndex(SearchVector("body", config="simple"), name="message_search_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["tenant", "provider_message_id"],

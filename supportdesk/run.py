@@ -89,6 +89,7 @@ def banner(base_url: str, seeded: bool) -> str:
     lines = [
         "",
         "Supportdesk is up" + (" (demo data seeded)" if seeded else ""),
+        f"  Dashboard:  {base_url}/dashboard/   (the staff inbox: sign in as agent)",
         f"  Admin:      {base_url}/admin/",
         f"  Demo store: {base_url}/demo/   (the chat widget, as a store embeds it)",
         f"  Readiness:  {base_url}/readyz",

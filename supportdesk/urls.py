@@ -21,6 +21,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("demo/", demo_store, name="demo_store"),
+    path("dashboard/", include("dashboard.urls")),
     path("staff/conversations/<int:conversation_id>/", conversation_live, name="conversation_live"),
     path("", include("conversations.urls")),
     path("", include("knowledge.urls")),

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "conversations",
     "hitl",
     "agents",
+    "dashboard",
     "supportdesk.apps.SupportdeskConfig",
 ]
 

@@ -1,0 +1,30 @@
+import json
+from urllib.parse import urlencode
+
+from django import template
+from django.utils.html import format_html
+
+from hitl.sla import sla_state
+
+register = template.Library()
+BADGES = {"on_track": "On track", "due_soon": "Due soon", "breached": "Breached"}
+
+
+@register.simple_tag
+def sla_badge(due_at, warn_at, now):
+    """The SLA clock's badge, by the same rule as the review console (``hitl.sla.sla_state``)."""
+    state = sla_state(due_at=due_at, warn_at=warn_at, now=now)
+    if not state:
+        return "—"
+    return format_html('<span class="sla sla-{}">{}</span>', state, BADGES[state])
+
+
+@register.simple_tag
+def page_query(query, page):
+    params = {"view": query.view, "sort": query.sort, "q": query.q, **query.filters, "page": page}
+    return urlencode({k: v for k, v in params.items() if v})
+
+
+@register.filter
+def pretty_json(value):
+    return json.dumps(value, indent=2, sort_keys=True, default=str, ensure_ascii=False)

@@ -1,0 +1,117 @@
+// The staff dashboard, live over /ws/staff/: the inbox list and counts refresh as events come
+// (keeping the scroll position), the workspace's timeline too; the composer tells the shopper
+// a person is typing. Without JavaScript every page and form still works.
+(function () {
+  "use strict";
+  const status = document.getElementById("connection");
+  const workspace = document.getElementById("workspace");
+  const rows = document.getElementById("rows");
+  const conversationId = workspace ? Number(workspace.dataset.conversationId) : null;
+  let socket = null, retry = 1000, refreshTimer = 0;
+
+  function say(text) { if (status) status.textContent = text; }
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    socket = new WebSocket(`${scheme}://${location.host}/ws/staff/`);
+    socket.onopen = () => { retry = 1000; say("Live"); };
+    socket.onclose = () => {
+      say("Reconnecting…");
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 15000);
+    };
+    socket.onmessage = (message) => {
+      let frame;
+      try { frame = JSON.parse(message.data); } catch (e) { return; }
+      if (frame.type === "ready") { refreshSoon(0); return; } // catch up on what a dropped socket missed
+      if (frame.type === "event") onEvent(frame);
+    };
+  }
+
+  function onEvent(frame) {
+    if (rows) { refreshSoon(400); return; }
+    if (!workspace || frame.conversation_id !== conversationId) return;
+    if (frame.kind === "typing" && frame.data.who === "customer") {
+      document.getElementById("typing").textContent = frame.data.state === "start" ? "The shopper is typing…" : "";
+      return;
+    }
+    if (frame.kind === "message.created" && frame.data.direction === "outbound" && composing()) {
+      warn("A reply was just sent in this conversation: read it before you send yours.");
+    }
+    if (["message.created", "note.created", "conversation.updated", "ticket.updated", "reply.done",
+         "review.decided", "tool.called"].includes(frame.kind)) refreshSoon(250);
+  }
+
+  function composing() {
+    const body = document.getElementById("reply-body");
+    return body && body.value.trim() !== "";
+  }
+
+  function warn(text) {
+    const form = document.getElementById("reply-form");
+    if (!form || form.querySelector(".warning.live")) return;
+    const p = document.createElement("p");
+    p.className = "warning live";
+    p.setAttribute("role", "alert");
+    p.textContent = text;
+    form.prepend(p);
+  }
+
+  function refreshSoon(delay) {
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(refresh, delay);
+  }
+
+  async function refresh() {
+    try {
+      if (rows) {
+        const url = new URL(rows.dataset.refresh, location.origin);
+        url.searchParams.set("partial", "1");
+        const response = await fetch(url, { credentials: "same-origin" });
+        if (!response.ok) return;
+        const html = await response.text();
+        const scroll = window.scrollY;
+        rows.innerHTML = html;
+        window.scrollTo(0, scroll);
+        const counts = document.getElementById("view-counts");
+        if (counts) {
+          const values = JSON.parse(counts.textContent);
+          for (const [view, n] of Object.entries(values)) {
+            const el = document.querySelector(`[data-count="${view}"]`);
+            if (el) el.textContent = n;
+          }
+        }
+      } else if (workspace) {
+        const response = await fetch(location.pathname, { credentials: "same-origin" });
+        if (!response.ok) return;
+        const page = new DOMParser().parseFromString(await response.text(), "text/html");
+        for (const id of ["timeline", "thread-title"]) {
+          const fresh = page.getElementById(id), here = document.getElementById(id);
+          if (fresh && here) here.replaceWith(fresh);
+        }
+        const owner = page.querySelector(".thread-head .actions"), mine = document.querySelector(".thread-head .actions");
+        if (owner && mine && !mine.contains(document.activeElement)) mine.replaceWith(owner);
+        const line = page.querySelector(".owner"), here = document.querySelector(".owner");
+        if (line && here) here.replaceWith(line);
+      }
+    } catch (e) { /* the next event or reconnect refreshes again */ }
+  }
+
+  // The shopper sees "typing" while a person writes a reply.
+  const body = document.getElementById("reply-body");
+  if (body && conversationId) {
+    let typing = false, stopTimer = 0;
+    const send = (state) => {
+      if (socket && socket.readyState === WebSocket.OPEN) {
+        socket.send(JSON.stringify({ type: "typing", conversation_id: conversationId, state }));
+      }
+    };
+    body.addEventListener("input", () => {
+      if (!typing) { typing = true; send("start"); }
+      clearTimeout(stopTimer);
+      stopTimer = setTimeout(() => { typing = false; send("stop"); }, 3000);
+    });
+  }
+
+  if (status) connect();
+})();

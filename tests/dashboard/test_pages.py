@@ -1,0 +1,194 @@
+"""The staff dashboard's pages and actions, through the test client: each within the member's
+own store, every action through the conversations app's services."""
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from agents.models import AgentRun, ToolCall
+from conversations.models import Conversation, Message, Note
+from conversations.notes import note_add
+from conversations.services import message_receive, message_reply_create
+from tenants.models import Membership
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+INBOX = reverse("dashboard:inbox")
+
+
+def staff(tenant, role=Membership.Role.AGENT, **kwargs):
+    user = f.UserFactory(staff=True, **kwargs)
+    f.MembershipFactory(user=user, tenant=tenant, role=role)
+    return user
+
+
+def shopper_writes(tenant, text="where is my order?", channel="web", **customer):
+    person = f.CustomerFactory(tenant=tenant, **customer)
+    received = message_receive(tenant=tenant, channel=channel, body=text, customer=person, schedule_turn=False)
+    return Conversation.objects.get(pk=received.message.conversation_id)
+
+
+def page(client, url, **params):
+    response = client.get(url, params)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def act(client, conversation, action, json_reply=False, **data):
+    url = reverse("dashboard:action", args=[conversation.pk, action])
+    headers = {"HTTP_ACCEPT": "application/json"} if json_reply else {}
+    return client.post(url, data, **headers)
+
+
+def test_the_inbox_shows_the_members_store_only_with_counts_per_view(client, tenant, other_tenant):
+    mine = shopper_writes(tenant, "my keyboard arrived broken", name="Ada Lovelace")
+    theirs = shopper_writes(other_tenant, "secret of another store", name="Zed Other")
+    Conversation.objects.filter(pk=mine.pk).update(handled_by="human")
+    client.force_login(staff(tenant))
+    html = page(client, INBOX, view="all")
+    assert "Ada Lovelace" in html and "my keyboard arrived broken" in html
+    assert "Zed Other" not in html and "secret of another store" not in html
+    unassigned = page(client, INBOX, view="unassigned")
+    assert "Ada Lovelace" in unassigned
+    assert "Ada Lovelace" not in page(client, INBOX, view="ai")
+    partial = page(client, INBOX, view="all", partial="1")
+    counts = json.loads(partial.split('id="view-counts" type="application/json">')[1].split("</script>")[0])
+    assert counts["all"] == 1 and counts["unassigned"] == 1 and counts["ai"] == 0
+    assert client.get(reverse("dashboard:conversation", args=[theirs.pk])).status_code == 404
+
+
+def test_search_finds_words_of_messages_customers_and_order_numbers(client, tenant, other_tenant):
+    by_text = shopper_writes(tenant, "The graphics card makes a clicking noise", name="Noisy Nora")
+    by_email = shopper_writes(tenant, "hello", name="Mail Person", email="quirky.name@example.com")
+    by_order = shopper_writes(tenant, "hi", name="Order Owner")
+    f.OrderFactory(tenant=tenant, customer=by_order.customer, number="ORD-7781")
+    shopper_writes(other_tenant, "clicking noise here too", name="Foreign Shopper")
+    client.force_login(staff(tenant))
+    found = page(client, INBOX, view="all", q="clicking")
+    assert "Noisy Nora" in found and "Mail Person" not in found and "Foreign Shopper" not in found
+    assert "Mail Person" in page(client, INBOX, view="all", q="quirky.name@example.com")
+    assert "Order Owner" in page(client, INBOX, view="all", q="ORD-7781")
+    assert "Nothing here" in page(client, INBOX, view="all", q="nonexistentword")
+    assert by_text and by_email
+
+
+def test_filters_and_odd_parameters_never_err(client, tenant):
+    shopper_writes(tenant, "by email", channel="email", name="Emailer", email="e@example.com")
+    shopper_writes(tenant, "on the web", name="Webber")
+    client.force_login(staff(tenant))
+    html = page(client, INBOX, view="all", channel="email")
+    assert "Emailer" in html and "Webber" not in html
+    for params in ({"view": "nope", "sort": "sideways", "page": "x"}, {"assignee": "abc", "customer": "1; drop"},
+                   {"q": "\"unbalanced OR (", "page": "999999999"}, {"q": "x" * 5000}):  # fmt: skip
+        assert client.get(INBOX, params).status_code == 200
+
+
+def test_the_inbox_costs_the_same_queries_for_one_row_or_many(client, tenant, django_assert_max_num_queries):
+    shopper_writes(tenant)
+    client.force_login(staff(tenant))
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one:
+        page(client, INBOX, view="all")
+    for n in range(15):
+        shopper_writes(tenant, f"question {n}")
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        html = page(client, INBOX, view="all")
+    assert html.count("data-conversation=") == 16
+
+
+def test_the_workspace_shows_the_customers_timeline_across_channels(client, tenant):
+    conversation = shopper_writes(tenant, "Is my parcel lost?", name="Tim Line", email="tim@example.com")
+    email = message_receive(tenant=tenant, channel="email", body="Also asked by email", customer=conversation.customer,
+                            schedule_turn=False)  # fmt: skip
+    message_reply_create(conversation=conversation, body="Let me check that for you.")
+    run = f.AgentRunFactory(tenant=tenant, conversation=conversation, tokens_in=120, tokens_out=30)
+    ToolCall.objects.create(tenant=tenant, run=run, tool="lookup_order", arguments={"order_number": "ORD-1"},
+                            result={"status": "shipped"}, status="ok", duration_ms=12)  # fmt: skip
+    agent = staff(tenant)
+    note_add(conversation=conversation, author=agent, body="Carrier says it is delayed.")
+    client.force_login(agent)
+    html = page(client, reverse("dashboard:conversation", args=[conversation.pk]))
+    for seen in ("Is my parcel lost?", "Also asked by email", "Let me check that for you.", "lookup_order",
+                 "ORD-1", "150 tokens", "Carrier says it is delayed.", "tim@example.com"):  # fmt: skip
+        assert seen in html
+    assert email.message.conversation_id != conversation.pk
+    assert run.status == AgentRun.Status.SUCCEEDED
+
+
+def test_taking_over_replying_noting_and_resolving_from_the_workspace(client, tenant):
+    conversation = shopper_writes(tenant, "I want to talk to someone", name="Wanda")
+    agent, reviewer = staff(tenant), staff(tenant, Membership.Role.REVIEWER, username="rita")
+    client.force_login(agent)
+    assert act(client, conversation, "take_over").status_code == 302
+    conversation.refresh_from_db()
+    assert conversation.handled_by == "human" and conversation.assignee == agent
+    seen = Message.objects.filter(conversation=conversation).latest("id").pk
+    assert act(client, conversation, "reply", body="Hi Wanda, I'm here.", seen_message_id=seen).status_code == 302
+    assert Message.objects.filter(conversation=conversation, sender_kind="staff", sender_user=agent).exists()
+    act(client, conversation, "note", body="@rita please check the refund")
+    assert Note.objects.get(conversation=conversation).mentions.get().user == reviewer
+    act(client, conversation, "resolve")
+    conversation.refresh_from_db()
+    assert conversation.status == Conversation.Status.RESOLVED
+    html = page(client, reverse("dashboard:conversation", args=[conversation.pk]))
+    assert "Hi Wanda, I&#x27;m here." in html and "took the conversation over" in html and "Reopen" in html
+
+
+def test_refused_actions_answer_with_a_clear_error_and_keep_what_was_written(client, tenant, other_tenant):
+    conversation = shopper_writes(tenant)
+    agent = staff(tenant)
+    client.force_login(agent)
+    empty = act(client, conversation, "reply", json_reply=True, body="   ")
+    assert empty.status_code == 400 and empty.json()["error"]["code"] == "empty_message"
+    seen = Message.objects.filter(conversation=conversation).latest("id").pk
+    message_reply_create(conversation=conversation, body="The AI answered meanwhile.")
+    held = act(client, conversation, "reply", json_reply=True, body="My answer", seen_message_id=seen)
+    assert held.status_code == 409 and held.json()["error"]["code"] == "replied_meanwhile"
+    form = act(client, conversation, "reply", body="My kept words", seen_message_id=seen)
+    assert form.status_code == 302
+    html = page(client, reverse("dashboard:conversation", args=[conversation.pk]))
+    assert "My kept words" in html and "Someone replied while you were writing" in html
+    assert act(client, conversation, "fly", json_reply=True).status_code == 400
+    assert client.get(reverse("dashboard:action", args=[conversation.pk, "resolve"])).status_code == 405
+
+    # A viewer reads but may not act; another store's member cannot even find it.
+    client.force_login(staff(tenant, Membership.Role.VIEWER))
+    assert client.get(reverse("dashboard:conversation", args=[conversation.pk])).status_code == 200
+    assert act(client, conversation, "take_over", json_reply=True).status_code == 403
+    client.force_login(staff(other_tenant, Membership.Role.OWNER))
+    assert act(client, conversation, "take_over", json_reply=True).status_code == 404
+    conversation.refresh_from_db()
+    assert conversation.handled_by == "ai"
+
+
+def test_strangers_sign_in_first_and_non_staff_get_a_clear_page(client, tenant):
+    conversation = shopper_writes(tenant)
+    assert client.get(INBOX).status_code == 302
+    assert client.post(reverse("dashboard:action", args=[conversation.pk, "take_over"])).status_code == 302
+    client.force_login(f.UserFactory(staff=True))
+    response = client.get(INBOX)
+    assert response.status_code == 403 and b"not on any store" in response.content
+
+
+def test_a_shopper_waits_from_their_message_until_a_reply_that_answers_them(tenant):
+    from conversations.replies import staff_reply_send
+    from dashboard.selectors import InboxQuery, inbox
+
+    conversation = shopper_writes(tenant, "I need a person")
+    asked = Message.objects.get(conversation=conversation)
+    agent = staff(tenant)
+    query = InboxQuery(view="all")
+
+    def waiting_since():
+        rows = inbox(tenant_ids={tenant.pk}, user=agent, query=query)
+        return next(r for r in rows if r.pk == conversation.pk).waiting_since
+
+    assert waiting_since() == asked.created_at
+    Conversation.objects.filter(pk=conversation.pk).update(handled_by="human")
+    message_reply_create(conversation=conversation, body="A person will reply here soon.")  # the AI's, no answer
+    assert waiting_since() == asked.created_at
+    staff_reply_send(conversation=conversation, actor=agent, body="Hi, I'm here.")
+    assert waiting_since() is None
