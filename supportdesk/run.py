@@ -139,6 +139,9 @@ def main() -> int:
         )  # fmt: skip
         return 1
     seeded = prepare()
+    from supportdesk.demo.loader import demo_origins_follow
+
+    demo_origins_follow(host=host, port=port)  # the demo page's widget works on this HOST and PORT
     processes = spawn(host, port)
     # Ctrl-C stops everything even when started from a shell that ignores SIGINT in the
     # background, and SIGTERM (a process manager) does the same.

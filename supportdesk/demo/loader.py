@@ -436,3 +436,20 @@ def demo_seed(*, now: datetime, only: tuple[str, ...] = ()) -> Counter[type[mode
         if not only or tenant.slug in only:
             seeder.tenant(tenant, users=users)
     return seeder.created
+
+
+def demo_origins_follow(*, host: str, port: str) -> list[str]:
+    """The demo stores' widget keys allow the origin the demo page is served from now (``make
+    run`` on another HOST or PORT, this run or a later one): each key keeps what it allowed and
+    gains this address. Returns the origins added."""
+    hosts = {"localhost", "127.0.0.1"} if host in ("0.0.0.0", "127.0.0.1", "localhost", "::") else {host}
+    wanted = [f"http://{name}:{port}" for name in sorted(hosts)]
+    public_keys = [key.public_key for spec in DEMO_TENANTS for key in spec.widget_keys]
+    added = []
+    for key in WidgetKey.objects.filter(public_key__in=public_keys):
+        missing = [origin for origin in wanted if origin not in key.allowed_origins]
+        if missing:
+            key.allowed_origins = [*key.allowed_origins, *missing]
+            key.save(update_fields=["allowed_origins"])
+            added += missing
+    return added

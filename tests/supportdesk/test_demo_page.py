@@ -29,3 +29,20 @@ def test_signing_in_as_a_demo_shopper_passes_a_valid_identity_hash(client, db):
 
 def test_the_demo_page_without_demo_data_says_how_to_seed_it(client, db):
     assert client.get("/demo/").status_code == 404
+
+
+def test_the_demo_widget_keys_follow_the_host_and_port_make_run_serves(db):
+    from conversations.widget import origin_allowed
+    from supportdesk.demo.loader import demo_origins_follow
+
+    demo_seed(now=timezone.now(), only=("macrocenter",))
+    key = WidgetKey.objects.get(public_key="pk_demo_macrocenter")
+    assert not origin_allowed(key, "http://127.0.0.1:8080")  # the premise: seeded for port 8000
+    demo_origins_follow(host="127.0.0.1", port="8080")
+    key.refresh_from_db()
+    assert origin_allowed(key, "http://127.0.0.1:8080") and origin_allowed(key, "http://localhost:8080")
+    assert origin_allowed(key, "http://127.0.0.1:8000")  # what it allowed before stays
+    assert demo_origins_follow(host="127.0.0.1", port="8080") == []  # a later run on the same port adds nothing
+    demo_origins_follow(host="support.example.com", port="9000")
+    key.refresh_from_db()
+    assert origin_allowed(key, "http://support.example.com:9000")
