@@ -88,6 +88,7 @@ class Conversation(TenantScopedModel):
     last_message_at = models.DateTimeField(null=True, blank=True)
     # Snoozed until then (or, empty, until the shopper writes): it opens again by itself.
     snoozed_until = models.DateTimeField(null=True, blank=True)
+    tags = ArrayField(models.CharField(max_length=50), default=list, blank=True, help_text="e.g. damaged, vip")
     # Proven by the channel (a signed widget token, the email or phone it came from) or by the
     # agent checking an order number with its email; never by what the shopper's text claims.
     customer_verified = models.BooleanField(default=False)

@@ -3,6 +3,8 @@ server, whatever a page shows: a taken conversation gets no AI reply, not even f
 that was already running when the person took it (``agents.engine.turn`` saves its reply only
 while the AI still handles the conversation)."""
 
+import re
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -195,3 +197,32 @@ def snoozed_wake(now=None) -> int:
         conversation_reopen(conversation=conversation)
         woken += 1
     return woken
+
+
+TAG = re.compile(r"[^\w -]+")
+
+
+def tags_clean(tags) -> list[str]:
+    """Lower case, letters, digits, spaces and dashes, at most 50 characters each, no repeats."""
+    cleaned = []
+    for tag in tags or ():
+        tag = " ".join(TAG.sub("", str(tag)).lower().split())[:50]
+        if tag and tag not in cleaned:
+            cleaned.append(tag)
+    return cleaned
+
+
+@transaction.atomic
+def conversation_tag(*, conversation: Conversation, actor, add=(), remove=()) -> Conversation:
+    """Add and remove tags (the inbox filters by them, and by the customer's)."""
+    conversation = _locked(conversation, actor)
+    add, remove = tags_clean(add), set(tags_clean(remove))
+    if not add and not remove:
+        raise ApplicationError("Name a tag to add or remove.", code="invalid_tag")
+    tags = [t for t in conversation.tags if t not in remove]
+    tags += [t for t in add if t not in tags]
+    if tags != conversation.tags:
+        conversation.tags = tags[:20]
+        conversation.save(update_fields=["tags", "updated_at"])
+        _changed(conversation, actor, "tagged", {"tags": conversation.tags})
+    return conversation

@@ -111,8 +111,9 @@ def _filtered(conversations: QuerySet, filters: dict) -> QuerySet:
         conversations = conversations.filter(assignee__isnull=True)
     elif assignee:
         conversations = conversations.filter(assignee_id=assignee)
-    if filters.get("tag"):
-        conversations = conversations.filter(customer__tags__contains=[filters["tag"]])
+    if filters.get("tag"):  # the conversation's tag, or its customer's ("vip")
+        tag = [filters["tag"].lower()]
+        conversations = conversations.filter(Q(tags__contains=tag) | Q(customer__tags__contains=tag))
     if filters.get("customer"):
         conversations = conversations.filter(customer_id=filters["customer"])
     return conversations

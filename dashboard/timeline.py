@@ -22,6 +22,7 @@ STORY = {
     "conversation.snoozed": "snoozed it",
     "conversation.resolved": "resolved it",
     "conversation.reopened": "reopened it",
+    "conversation.tagged": "tagged it",
     "ticket.escalated": "handed it to a person",
     "ticket.assigned": "assigned the ticket",
 }

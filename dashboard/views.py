@@ -9,7 +9,9 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from conversations import notes, ownership, replies
@@ -179,6 +181,10 @@ def _act(request, conversation: Conversation, action: str):
     if action == "note":
         notes.note_add(conversation=conversation, author=user, body=data.get("body", ""))
         return "Note added."
+    if action == "tag":
+        ownership.conversation_tag(conversation=conversation, actor=user, add=data.get("add", "").split(","),
+                                   remove=data.getlist("remove"))  # fmt: skip
+        return "Tags saved."
     raise ApplicationError(f"Unknown action {action!r}.", code="unknown_action")
 
 
@@ -208,3 +214,47 @@ def conversation_action(request, conversation_id: int, action: str):
         return JsonResponse({"ok": True, "message": said})
     messages.success(request, said)
     return redirect("dashboard:conversation", conversation_id=conversation.pk)
+
+
+BULK_LIMIT = 100
+
+
+@login_required
+@require_POST
+def bulk_action(request):
+    """Assign, resolve, snooze or tag the ticked conversations (of the member's stores), each
+    through its service; what one refuses is said, the others go ahead."""
+    tenant_ids = _tenant_ids(request)
+    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()][:BULK_LIMIT]
+    action = request.POST.get("action", "")
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}) or not back.startswith("/"):
+        back = reverse("dashboard:inbox")
+    if action not in ("assign", "resolve", "snooze", "tag") or not ids:
+        messages.error(request, "Tick some conversations and pick what to do with them.")
+        return redirect(back)
+    done, refused = 0, []
+    for conversation in Conversation.objects.filter(pk__in=ids, tenant_id__in=tenant_ids).select_related("tenant"):
+        try:
+            _bulk_one(request, conversation, action)
+            done += 1
+        except ApplicationError as error:
+            refused.append(f"{conversation}: {error.message}")
+    if done:
+        messages.success(request, f"Done for {done} conversation{'s' if done != 1 else ''}.")
+    for line in refused[:10]:
+        messages.error(request, line)
+    return redirect(back)
+
+
+def _bulk_one(request, conversation: Conversation, action: str) -> None:
+    data, user = request.POST, request.user
+    if action == "assign":
+        assignee = _assignee(data.get("assignee", ""), user, conversation.tenant_id)
+        ownership.conversation_assign(conversation=conversation, assignee=assignee, actor=user)
+    elif action == "resolve":
+        ownership.conversation_resolve(conversation=conversation, actor=user)
+    elif action == "snooze":
+        ownership.conversation_snooze(conversation=conversation, actor=user, until=_snooze_until(data.get("until", "")))
+    else:
+        ownership.conversation_tag(conversation=conversation, actor=user, add=[data.get("tag", "")])

@@ -62,8 +62,17 @@
     refreshTimer = setTimeout(refresh, delay);
   }
 
+  // "Tick all" ticks the page's rows; a live refresh waits while any row is ticked.
+  document.addEventListener("change", (event) => {
+    if (event.target.id === "tick-all") {
+      document.querySelectorAll('input[name="ids"]').forEach((box) => { box.checked = event.target.checked; });
+    }
+  });
+  const ticked = () => document.querySelector('input[name="ids"]:checked') !== null;
+
   async function refresh() {
     try {
+      if (rows && ticked()) { refreshSoon(3000); return; }
       if (rows) {
         const url = new URL(rows.dataset.refresh, location.origin);
         url.searchParams.set("partial", "1");

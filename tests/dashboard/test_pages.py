@@ -192,3 +192,42 @@ def test_a_shopper_waits_from_their_message_until_a_reply_that_answers_them(tena
     assert waiting_since() == asked.created_at
     staff_reply_send(conversation=conversation, actor=agent, body="Hi, I'm here.")
     assert waiting_since() is None
+
+
+def test_bulk_actions_apply_to_the_members_ticked_conversations_only(client, tenant, other_tenant):
+    first, second = shopper_writes(tenant, "first question"), shopper_writes(tenant, "second question")
+    foreign = shopper_writes(other_tenant, "foreign")
+    agent = staff(tenant)
+    client.force_login(agent)
+    bulk = reverse("dashboard:bulk")
+    ids = [first.pk, second.pk, foreign.pk]
+    tagged = client.post(bulk, {"ids": ids, "action": "tag", "tag": "Damaged!", "next": "https://evil.example/"})
+    assert tagged.url == INBOX
+    client.post(bulk, {"ids": ids, "action": "assign", "assignee": "me"})
+    client.post(bulk, {"ids": ids, "action": "resolve"})
+    for conversation in (first, second):
+        conversation.refresh_from_db()
+        assert conversation.tags == ["damaged"] and conversation.assignee == agent and conversation.status == "resolved"
+    foreign.refresh_from_db()
+    assert foreign.tags == [] and foreign.assignee is None and foreign.status == "open"
+    assert "first question" in page(client, INBOX, view="all", tag="damaged")
+    assert "first question" not in page(client, INBOX, view="all", tag="other")
+
+    # A refusal is said per conversation; nothing else changes.
+    client.force_login(staff(tenant, Membership.Role.VIEWER))
+    response = client.post(bulk, {"ids": [first.pk], "action": "snooze", "until": "1h"}, follow=True)
+    assert b"Only the store" in response.content
+    first.refresh_from_db()
+    assert first.status == "resolved"
+
+
+def test_tags_are_added_and_removed_in_the_workspace(client, tenant):
+    conversation = shopper_writes(tenant)
+    client.force_login(staff(tenant))
+    act(client, conversation, "tag", add="Late delivery, vip")
+    conversation.refresh_from_db()
+    assert conversation.tags == ["late delivery", "vip"]
+    act(client, conversation, "tag", remove="vip")
+    conversation.refresh_from_db()
+    assert conversation.tags == ["late delivery"]
+    assert act(client, conversation, "tag", json_reply=True, add=" , ").json()["error"]["code"] == "invalid_tag"
