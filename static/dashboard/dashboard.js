@@ -122,5 +122,55 @@
     });
   }
 
+  // ------------------------------------------------------------------ keyboard
+
+  const sheet = document.getElementById("shortcuts");
+  const showSheet = () => { if (sheet && !sheet.open) sheet.showModal(); };
+  const opener = document.getElementById("show-shortcuts");
+  if (opener) opener.addEventListener("click", showSheet);
+
+  // The inbox remembers its order, so j and k walk it from a conversation.
+  if (rows) {
+    const ids = [...document.querySelectorAll("tr[data-conversation]")].map((tr) => tr.dataset.conversation);
+    sessionStorage.setItem("supportdesk.inbox", JSON.stringify(ids));
+  }
+  function walk(step) {
+    let ids = [];
+    try { ids = JSON.parse(sessionStorage.getItem("supportdesk.inbox") || "[]"); } catch (e) { ids = []; }
+    const next = ids[ids.indexOf(String(conversationId)) + step];
+    if (next) location.href = `/dashboard/conversations/${next}/`;
+  }
+  function press(selector) {
+    const button = document.querySelector(selector);
+    if (button) button.click();
+  }
+
+  document.addEventListener("keydown", (event) => {
+    const target = event.target;
+    if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && target.form && target.tagName === "TEXTAREA") {
+      event.preventDefault();
+      target.form.requestSubmit();
+      return;
+    }
+    const typing = ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName) || target.isContentEditable;
+    if (typing || event.ctrlKey || event.metaKey || event.altKey) return;
+    const actions = {
+      "?": showSheet,
+      "/": () => { const q = document.querySelector('input[name="q"]'); if (q) q.focus(); else location.href = "/dashboard/"; },
+      r: () => { const el = document.getElementById("reply-body"); if (el) el.focus(); },
+      n: () => { const el = document.getElementById("note-body"); if (el) el.focus(); },
+      j: () => walk(1),
+      k: () => walk(-1),
+      a: () => press('form[action$="/assign/"] input[value="me"] ~ button'),
+      e: () => press('form[action$="/resolve/"] button'),
+      t: () => press('form[action$="/take_over/"] button'),
+    };
+    const action = actions[event.key];
+    if (action && (workspace || ["?", "/"].includes(event.key))) {
+      event.preventDefault();
+      action();
+    }
+  });
+
   if (status) connect();
 })();

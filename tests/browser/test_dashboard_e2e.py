@@ -35,8 +35,9 @@ def test_the_agent_takes_a_handed_off_conversation_answers_notes_and_resolves_it
     agent.get_by_label("Password").fill(DEMO_PASSWORD)
     agent.get_by_role("button", name=re.compile("log in", re.I)).click()
     agent.get_by_role("link", name=re.compile("^All")).click()
-    agent.get_by_role("searchbox", name="Search").fill("damaged parcel")  # full text over the messages
-    agent.get_by_role("button", name="Apply").click()
+    search = agent.get_by_role("searchbox", name="Search")
+    search.fill("damaged parcel")  # full text over the messages
+    search.press("Enter")
     rows = agent.locator("tbody tr")
     playwright.expect(rows).to_have_count(1)
     playwright.expect(rows).to_contain_text("Alex Morgan")
@@ -44,8 +45,13 @@ def test_the_agent_takes_a_handed_off_conversation_answers_notes_and_resolves_it
     playwright.expect(agent.get_by_role("log", name="Timeline")).to_contain_text("handed it to a person")
     if agent.get_by_role("button", name="Take over").count():
         agent.get_by_role("button", name="Take over").click()
-    agent.get_by_label("Reply to the shopper").fill("Hi Alex, I'm Sam. Send me a photo of the box and I'll sort it.")
-    agent.get_by_role("button", name="Send reply").click()
+    agent.keyboard.press("?")  # the shortcut sheet
+    playwright.expect(agent.get_by_role("dialog", name="Keyboard shortcuts")).to_be_visible()
+    agent.keyboard.press("Escape")
+    agent.keyboard.press("r")  # r: reply
+    playwright.expect(agent.get_by_label("Reply to the shopper")).to_be_focused()
+    agent.keyboard.type("Hi Alex, I'm Sam. Send me a photo of the box and I'll sort it.")
+    agent.keyboard.press("Control+Enter")
     playwright.expect(agent.get_by_role("status").filter(has_text="Sent.")).to_be_visible()
     playwright.expect(log).to_contain_text("I'm Sam. Send me a photo", timeout=15_000)  # the shopper reads it
 
