@@ -1,8 +1,12 @@
+from django import forms
 from django.contrib import admin
 from django.utils.html import format_html
 
-from conversations.models import Conversation, Customer, Message, Ticket
-from tenants.admin_base import MANAGERS, ReadOnlyInline, TenantScopedAdmin
+from conversations.models import CannedReply, Conversation, Customer, Message, Ticket
+from conversations.placeholders import placeholder_errors
+from conversations.replies import CANNED_PLACEHOLDERS
+from conversations.services import MAX_MESSAGE_CHARS
+from tenants.admin_base import MANAGERS, ReadOnlyInline, SameTenantForm, TenantScopedAdmin
 from tenants.models import Membership
 
 # Support agents work conversations and tickets, not only managers.
@@ -75,3 +79,27 @@ class TicketAdmin(TenantScopedAdmin):
     search_fields = ["subject", "order_number", "customer__email", "customer__name"]
     list_select_related = ["tenant", "assignee"]
     raw_id_fields = ["customer", "conversation"]
+
+
+class CannedReplyForm(SameTenantForm):
+    class Meta:
+        model = CannedReply
+        fields = "__all__"
+        help_texts = {"body": "Placeholders: " + ", ".join(f"{{{p}}}" for p in CANNED_PLACEHOLDERS)}
+
+    def clean_body(self):
+        body = self.cleaned_data["body"]
+        errors = placeholder_errors(body, CANNED_PLACEHOLDERS)
+        if errors:
+            raise forms.ValidationError("; ".join(errors))
+        if len(body) > MAX_MESSAGE_CHARS:
+            raise forms.ValidationError(f"At most {MAX_MESSAGE_CHARS} characters: a reply may not be longer.")
+        return body
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(TenantScopedAdmin):
+    form = CannedReplyForm
+    list_display = ["name", "body", "active", "tenant"]
+    list_filter = ["active"]
+    search_fields = ["name", "body"]

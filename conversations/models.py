@@ -247,3 +247,21 @@ class Mention(TenantScopedModel):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["note", "user"], name="mention_once_per_note")]
         indexes = [models.Index(fields=["tenant", "user", "read_at"], name="mention_unread_idx")]
+
+
+class CannedReply(TenantScopedModel):
+    """A reply staff pick, see filled in with the conversation's facts, edit and send."""
+
+    name = models.CharField(max_length=80, help_text="What staff pick it by, e.g. “Where is my order”.")
+    body = models.TextField(help_text="Placeholders: {customer_name}, {customer_first_name}, {order_number}, ...")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "canned replies"
+        constraints = [models.UniqueConstraint(fields=["tenant", "name"], name="canned_reply_unique_name_per_tenant")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -4,8 +4,9 @@ that came meanwhile from someone else."""
 
 from django.db import transaction
 
-from conversations.models import Channel, Conversation, Message
+from conversations.models import CannedReply, Channel, Conversation, Message
 from conversations.ownership import answering_staff_check, conversation_take_over
+from conversations.placeholders import placeholder_errors, placeholders_fill
 from conversations.services import followup_send, message_reply_create, message_text_clean
 from supportdesk.errors import ApplicationError, Conflict
 
@@ -48,3 +49,28 @@ def staff_reply_send(
             conversation=conversation, body=text, sender_kind=Message.SenderKind.STAFF, sender_user=actor
         )
     return followup_send(conversation=conversation, channel=channel, body=text, sender_user=actor)
+
+
+# What a canned reply may say: the customer's, the order's (the dashboard passes the order
+# the conversation is about; conversations does not read orders), the person's, the store's.
+CANNED_PLACEHOLDERS = (
+    "customer_name", "customer_first_name", "customer_email", "order_number", "order_status", "tracking_number",
+    "carrier", "agent_name", "store_name",
+)  # fmt: skip
+
+
+def canned_reply_fill(*, canned: CannedReply, conversation: Conversation, actor, order=None) -> str:
+    """``canned``'s text for this conversation, to edit before sending: a fact it does not
+    know (no order, no name) is left empty."""
+    customer = conversation.customer
+    values = {
+        "customer_name": customer.name, "customer_first_name": (customer.name or "").split(" ")[0],
+        "customer_email": customer.email, "agent_name": actor.get_full_name() or actor.get_username(),
+        "store_name": conversation.tenant.name,
+    }  # fmt: skip
+    if order is not None:
+        values.update(order_number=order.number, order_status=order.get_status_display(),
+                      tracking_number=order.tracking_number, carrier=order.carrier)  # fmt: skip
+    if placeholder_errors(canned.body, CANNED_PLACEHOLDERS):
+        return canned.body  # saved before the rules: staff see it as written
+    return placeholders_fill(canned.body, values)

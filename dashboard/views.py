@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from conversations import notes, ownership, replies
-from conversations.models import Channel, Conversation, Message, Ticket
+from conversations.models import CannedReply, Channel, Conversation, Message, Ticket
 from dashboard import timeline as timelines
 from dashboard.selectors import PAGE, SORTS, VIEWS, InboxQuery, inbox, view_counts
 from hitl.models import SlaClock
@@ -91,10 +91,12 @@ def conversation_page(request, conversation_id: int):
     ticket = conversation.tickets.order_by("-created_at").first()
     items = timelines.timeline(conversation)
     newest = Message.objects.filter(conversation=conversation).order_by("-id").values_list("pk", flat=True).first()
+    orders = Order.objects.for_tenant(conversation.tenant).filter(customer=customer).order_by("-placed_at")
+    canned = _canned(request, conversation, _order_in_question(ticket, orders))
     context = {
         "conversation": conversation, "customer": customer, "ticket": ticket, "items": items,
         "seen_message_id": newest or 0, "now": timezone.now(),
-        "orders": Order.objects.for_tenant(conversation.tenant).filter(customer=customer).order_by("-placed_at")[:20],
+        "orders": orders[:20], "canned": canned,
         "others": Conversation.objects.for_tenant(conversation.tenant).filter(customer=customer)
         .exclude(pk=conversation.pk).order_by("-last_message_at")[:10],
         "clocks": SlaClock.objects.filter(ticket=ticket).order_by("started_at") if ticket else [],
@@ -102,11 +104,33 @@ def conversation_page(request, conversation_id: int):
         .exclude(memberships__role=Membership.Role.VIEWER).order_by("username"),
         "channels": _reply_channels(conversation),
         # What a refused reply or note said, so nothing written is lost; and a held reply.
-        "reply_draft": request.session.get(f"draft:{conversation.pk}:reply", ""),
+        "reply_draft": _picked(request, canned) or request.session.get(f"draft:{conversation.pk}:reply", ""),
         "note_draft": request.session.get(f"draft:{conversation.pk}:note", ""),
         "held": request.session.get(f"held:{conversation.pk}", False),
     }  # fmt: skip
     return render(request, "dashboard/conversation.html", context)
+
+
+def _order_in_question(ticket, orders):
+    """The order a canned reply's {order_number} means: the ticket's, else the latest one."""
+    if ticket is not None and ticket.order_number:
+        named = orders.filter(number__iexact=ticket.order_number).first()
+        if named is not None:
+            return named
+    return orders.first()
+
+
+def _canned(request, conversation: Conversation, order) -> list[tuple[CannedReply, str]]:
+    """The store's canned replies, each as it would read in this conversation (the preview)."""
+    replies_ = CannedReply.objects.for_tenant(conversation.tenant).filter(active=True).order_by("name")
+    return [(c, replies.canned_reply_fill(canned=c, conversation=conversation, actor=request.user, order=order))
+            for c in replies_[:100]]  # fmt: skip
+
+
+def _picked(request, canned) -> str:
+    """The canned reply picked without JavaScript (``?canned=<id>``), filled in."""
+    picked = request.GET.get("canned", "")
+    return next((text for c, text in canned if str(c.pk) == picked), "")
 
 
 def _reply_channels(conversation: Conversation) -> list[tuple[str, str]]:

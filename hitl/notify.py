@@ -1,8 +1,7 @@
 """What the shopper reads when their request is decided: the store's wording
 (``OutcomeMessage``, edited in the admin) or the default below."""
 
-import string
-
+from conversations import placeholders
 from hitl.models import OutcomeMessage, ReviewDecision
 
 Outcome = ReviewDecision.Outcome
@@ -23,23 +22,8 @@ DEFAULTS = {
 PLACEHOLDERS = ("order", "amount", "currency", "action")
 
 
-class _Blank(dict):
-    def __missing__(self, key):
-        return ""
-
-
 def placeholder_errors(body: str) -> list[str]:
-    """Why ``body`` cannot be filled in: a placeholder that is not ours, or one with a format
-    (``{amount:.2f}``, ``{order!r}``: the values are text, already written as they should read)."""
-    try:
-        fields = [(name, spec, conversion) for _, name, spec, conversion in string.Formatter().parse(body)
-                  if name is not None]  # fmt: skip
-    except ValueError as exc:
-        return [f"{exc} (write {{{{ and }}}} for a brace)"]
-    errors = [f"unknown placeholder {{{name}}}" for name, _, _ in fields if name not in PLACEHOLDERS]
-    errors += [f"write {{{name}}} without a format or conversion" for name, spec, conversion in fields
-               if name in PLACEHOLDERS and (spec or conversion)]  # fmt: skip
-    return errors
+    return placeholders.placeholder_errors(body, PLACEHOLDERS)
 
 
 def outcome_text(*, review, outcome: str, values: dict) -> str:
@@ -54,4 +38,4 @@ def outcome_text(*, review, outcome: str, values: dict) -> str:
     body = next((b for a, b in custom if a == review.action), None) or next((b for a, b in custom if a == ""), None)
     if body is None or placeholder_errors(body):
         body = DEFAULTS[outcome]
-    return string.Formatter().vformat(body, (), _Blank({k: str(v) for k, v in values.items()})).strip()
+    return placeholders.placeholders_fill(body, values)

@@ -122,6 +122,20 @@
     });
   }
 
+  // A canned reply, filled in for this conversation, goes into the reply box to edit there.
+  const insert = document.getElementById("canned-insert");
+  if (insert) {
+    insert.addEventListener("click", (event) => {
+      const option = document.getElementById("canned-pick").selectedOptions[0];
+      const box = document.getElementById("reply-body");
+      if (!option || !box) return;
+      event.preventDefault();
+      box.value = box.value.trim() ? `${box.value.trimEnd()}\n\n${option.dataset.text}` : option.dataset.text;
+      box.focus();
+      box.dispatchEvent(new Event("input"));
+    });
+  }
+
   // ------------------------------------------------------------------ keyboard
 
   const sheet = document.getElementById("shortcuts");

@@ -21,7 +21,7 @@ from django.db import models, transaction
 
 from agents.models import AgentProfile, Intent
 from agents.services import intents_load
-from conversations.models import Conversation, Customer, Message, Ticket
+from conversations.models import CannedReply, Conversation, Customer, Message, Ticket
 from hitl.assignment import queue_member_save
 from hitl.models import (
     BusinessCalendar,
@@ -199,6 +199,8 @@ class _Seeder:
             )
         for queue in spec.queues:
             self.queue(tenant, queue, staff=users)
+        for name, body in spec.canned_replies:
+            self.get_or_create(CannedReply, tenant=tenant, name=name, defaults={"body": body})
         for review in spec.reviews:
             self.review(tenant, review, conversation=conversations.get(review.conversation), staff=users)
         if spec.reviews:

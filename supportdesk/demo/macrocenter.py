@@ -1222,5 +1222,18 @@ MACROCENTER = TenantDemo(
         QueueSpec("urgent", members=(("reviewer", 5), ("agent", 5)), owners=("owner",)),
         QueueSpec("default", members=(("agent", 10),), owners=("owner",), strategy="round_robin"),
     ),
+    canned_replies=(
+        (
+            "Where is my order",
+            "Hi {customer_first_name}, your order {order_number} is {order_status}. "
+            "It travels with {carrier}, tracking number {tracking_number}. {agent_name}, {store_name}",
+        ),
+        (
+            "Photo of the damage",
+            "Sorry it arrived damaged, {customer_first_name}! Could you send a photo of the "
+            "item and the box? We'll sort out a replacement or a refund right away.",
+        ),
+        ("Closing", "Glad I could help, {customer_first_name}. If anything else comes up, just reply here."),
+    ),
     reviews=REVIEWS,
 )

@@ -222,10 +222,9 @@ class TenantDemo:
     tax_rates: Mapping[str, Decimal] = field(default_factory=dict)
     article_owner: str = ""  # username
     escalation_policies: tuple[EscalationPolicySpec, ...] = ()
-    calendar: CalendarSpec | None = None
-    queues: tuple[
-        QueueSpec, ...
-    ] = ()  # before the reviews, so they are assigned  # the business hours every policy's business-hours targets count
+    calendar: CalendarSpec | None = None  # the business hours every policy's business-hours targets count
+    queues: tuple[QueueSpec, ...] = ()  # before the reviews, so they are assigned
+    canned_replies: tuple[tuple[str, str], ...] = ()  # (name, body with placeholders)
     agent_profiles: tuple[AgentProfileSpec, ...] = ()
     widget_keys: tuple[WidgetKeySpec, ...] = ()
     conversations: tuple[ConversationSpec, ...] = ()

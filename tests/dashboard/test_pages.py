@@ -231,3 +231,30 @@ def test_tags_are_added_and_removed_in_the_workspace(client, tenant):
     conversation.refresh_from_db()
     assert conversation.tags == ["late delivery"]
     assert act(client, conversation, "tag", json_reply=True, add=" , ").json()["error"]["code"] == "invalid_tag"
+
+
+def test_canned_replies_are_filled_in_for_the_conversation_to_edit_before_sending(client, tenant, other_tenant):
+    from conversations.models import CannedReply
+
+    conversation = shopper_writes(tenant, name="Grace Hopper")
+    f.OrderFactory(tenant=tenant, customer=conversation.customer, number="ORD-4242", tracking_number="1Z999",
+                   carrier="UPS")  # fmt: skip
+    body = "Hi {customer_first_name}, {order_number} is with {carrier}: {tracking_number}. {agent_name}, {store_name}"
+    mine = CannedReply.objects.create(tenant=tenant, name="Tracking", body=body)
+    CannedReply.objects.create(tenant=other_tenant, name="Foreign canned", body="not yours")
+    agent = staff(tenant, first_name="Sam", last_name="Lee")
+    client.force_login(agent)
+    url = reverse("dashboard:conversation", args=[conversation.pk])
+    html = page(client, url)
+    filled = f"Hi Grace, ORD-4242 is with UPS: 1Z999. Sam Lee, {tenant.name}"
+    assert f'data-text="{filled}"' in html and "Foreign canned" not in html
+    assert f">{filled}</textarea>" in page(client, url, canned=mine.pk)  # without JavaScript
+
+
+def test_the_admin_refuses_a_canned_reply_with_an_unknown_placeholder(client, tenant):
+    from conversations.admin import CannedReplyForm
+
+    form = CannedReplyForm(data={"tenant": tenant.pk, "name": "Bad", "body": "Hi {customer_nmae}", "active": True})
+    assert not form.is_valid() and "unknown placeholder {customer_nmae}" in str(form.errors)
+    good = CannedReplyForm(data={"tenant": tenant.pk, "name": "Good", "body": "Hi {customer_name}", "active": True})
+    assert good.is_valid(), good.errors

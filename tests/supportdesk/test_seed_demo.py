@@ -10,7 +10,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from agents.models import AgentProfile
-from conversations.models import Conversation, Customer, Message, Ticket
+from conversations.models import CannedReply, Conversation, Customer, Message, Ticket
 from hitl.models import EscalationPolicy, Queue, ReviewDecision, ReviewRequest, SlaBreach
 from knowledge.models import Article, Chunk
 from orders.models import Inventory, Order, OrderItem, Product, Refund, ReturnLabel
@@ -37,6 +37,7 @@ SEEDED_MODELS = (
     Conversation,
     Message,
     Ticket,
+    CannedReply,
 )
 E164 = re.compile(r"^\+[1-9]\d{7,14}$")
 
