@@ -17,7 +17,7 @@ from django.utils.html import format_html
 
 from conversations.models import Message
 from hitl import services
-from hitl.assignment import queue_member_remove, queue_member_save, staff_status_set, visible_queues
+from hitl.assignment import queue_member_remove, queue_member_save, staff_status_set
 from hitl.models import (
     BusinessCalendar,
     BusinessPeriod,
@@ -37,6 +37,7 @@ from hitl.models import (
 )
 from hitl.notify import PLACEHOLDERS, placeholder_errors
 from hitl.report import support_report
+from hitl.selectors import review_scope
 from hitl.sla import sla_state, ticket_policy_set
 from supportdesk.errors import ApplicationError
 from tenants.admin_base import MANAGERS, ReadOnlyAdmin, SameTenantForm, TenantScopedAdmin, TenantScopedInline
@@ -121,12 +122,7 @@ class ReviewRequestAdmin(TenantScopedAdmin):
         queryset = super().get_queryset(request).annotate(clock_warn_at=Subquery(clock.values("warn_at")[:1]))
         if self._superuser(request):
             return queryset
-        managed = self._ids(request, MANAGERS)
-        limits = Q(tenant_id__in=managed)
-        for tenant_id in self._ids(request, self.view_roles | self.edit_roles) - managed:
-            names = visible_queues(user=request.user, tenant_id=tenant_id)
-            limits |= Q(tenant_id=tenant_id) if names is None else Q(tenant_id=tenant_id, queue__in=names)
-        return queryset.filter(limits)
+        return queryset.filter(review_scope(user=request.user, roles=self.view_roles | self.edit_roles))
 
     # Decisions go through review_decide on the page's buttons; nothing is saved through the form.
     def has_add_permission(self, request):

@@ -2,8 +2,12 @@
 
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
+from hitl.assignment import visible_queues
 from hitl.models import EscalationPolicy, Priority, ReviewRequest
-from tenants.models import Tenant
+from tenants.models import Membership, Tenant
+from tenants.selectors import tenant_ids_for_user
+
+MANAGER_ROLES = (Membership.Role.OWNER, Membership.Role.ADMIN)  # they see every queue
 
 _PRIORITY_RANK = Case(
     *[When(priority=value, then=Value(rank)) for rank, value in enumerate(Priority.values)],
@@ -19,6 +23,20 @@ def review_request_list_pending(*, tenant: Tenant) -> QuerySet[ReviewRequest]:
         .annotate(priority_rank=_PRIORITY_RANK)
         .order_by("priority_rank", "due_at", "created_at")
     )
+
+
+def review_scope(*, user, roles) -> Q:
+    """The review requests ``user`` may see (the admin's console and the dashboard's queue): all
+    of the stores they manage; in the other stores where they hold one of ``roles``, those of
+    their queues (all of them, in a store that has no queues)."""
+    if user.is_active and user.is_superuser:
+        return Q()
+    managed = tenant_ids_for_user(user=user, roles=MANAGER_ROLES)
+    limits = Q(tenant_id__in=managed)
+    for tenant_id in tenant_ids_for_user(user=user, roles=roles) - managed:
+        names = visible_queues(user=user, tenant_id=tenant_id)
+        limits |= Q(tenant_id=tenant_id) if names is None else Q(tenant_id=tenant_id, queue__in=names)
+    return limits
 
 
 def _weight(field: str, points: int) -> Case:

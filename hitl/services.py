@@ -11,7 +11,7 @@ from hitl import assignment, hooks, sla
 from hitl.actions import action_for
 from hitl.models import ReviewDecision, ReviewRequest
 from hitl.notify import outcome_text
-from hitl.selectors import escalation_policy_for
+from hitl.selectors import MANAGER_ROLES, escalation_policy_for
 from supportdesk.errors import ApplicationError, Conflict, NotFound, PermissionDenied
 from tenants.models import AuditEvent, Membership, Tenant
 from tenants.selectors import tenant_ids_for_user
@@ -19,7 +19,6 @@ from tenants.services import audit_record
 
 # Who may decide a review request: the store's owners and admins, and its reviewers.
 DECIDERS = (Membership.Role.OWNER, Membership.Role.ADMIN, Membership.Role.REVIEWER)
-MANAGER_ROLES = (Membership.Role.OWNER, Membership.Role.ADMIN)  # they see every queue
 DECISIONS = ("approve", "reject", "withdraw", "expire")
 Outcome = ReviewDecision.Outcome
 
