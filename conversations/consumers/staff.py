@@ -6,7 +6,12 @@ turns and tool calls, ticket changes, typing). Frames from the page:
 - ``{"type": "subscribe", "conversation_id"}``: the page opened one conversation (checked
   against the member's tenants): answered ``{"type": "subscribed", "conversation_id",
   "messages"}``, its history so far; its events already come with the tenant's;
-- ``{"type": "typing", "conversation_id", "state": "start"|"stop"}``: the shopper sees it.
+- ``{"type": "typing", "conversation_id", "state": "start"|"stop"}``: the shopper sees it (and
+  the colleagues watching, with the typist's name).
+
+Presence: subscribing tells the colleagues watching the same conversation (a ``presence`` event,
+``state`` "viewing"); each answers once ("here"), so the newcomer learns who is there; leaving
+says "left". Presence is for the staff: the widget relays none of it.
 
 Events arrive as ``{"type": "event", "kind", "conversation_id", "data"}``. Close code 4401:
 not signed in, or a member of no store.
@@ -30,7 +35,9 @@ class StaffConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.tenant_ids: set[int] = set()
         self.groups_joined: set[str] = set()
+        self.watching: dict[int, int] = {}  # conversation id -> tenant id
         user = self.scope.get("user")
+        self.username = user.get_username() if user is not None and user.is_authenticated else ""
         await self.accept()
         if user is not None:
             self.tenant_ids = await db(tenant_ids_for_user)(user=user)
@@ -47,6 +54,8 @@ class StaffConsumer(AsyncWebsocketConsumer):
         self.groups_joined.add(group)
 
     async def disconnect(self, code) -> None:
+        for conversation_id, tenant_id in self.watching.items():
+            await self.presence(tenant_id, conversation_id, "left")
         for group in self.groups_joined:
             await self.channel_layer.group_discard(group, self.channel_name)
 
@@ -79,11 +88,19 @@ class StaffConsumer(AsyncWebsocketConsumer):
         if kind == "subscribe":
             messages = await db(self._messages)(conversation)
             await self.send_json({"type": "subscribed", "conversation_id": conversation.pk, "messages": messages})
+            self.watching[conversation.pk] = conversation.tenant_id
+            await self.presence(conversation.tenant_id, conversation.pk, "viewing")
         elif content.get("state") in ("start", "stop"):
             await db(event_publish)(
                 tenant_id=conversation.tenant_id, conversation_id=conversation.pk, kind="typing",
-                data={"who": "staff", "state": content["state"]}, on_commit=False,
+                data={"who": "staff", "state": content["state"], "user": self.username}, on_commit=False,
             )  # fmt: skip
+
+    async def presence(self, tenant_id: int, conversation_id: int, state: str) -> None:
+        await db(event_publish)(
+            tenant_id=tenant_id, conversation_id=conversation_id, kind="presence",
+            data={"user": self.username, "state": state, "from": self.channel_name}, on_commit=False,
+        )  # fmt: skip
 
     def _conversation(self, conversation_id) -> Conversation | None:
         if not isinstance(conversation_id, int) or isinstance(conversation_id, bool):
@@ -94,11 +111,14 @@ class StaffConsumer(AsyncWebsocketConsumer):
         return [message_event(m) for m in message_list(tenant=conversation.tenant, conversation_id=conversation.pk)]
 
     async def conversation_event(self, event: dict) -> None:
+        data = event.get("data") or {}
+        if event.get("kind") == "presence":
+            if data.get("from") == self.channel_name:
+                return  # one's own
+            conversation_id = event.get("conversation_id")
+            if data.get("state") == "viewing" and conversation_id in self.watching:
+                await self.presence(self.watching[conversation_id], conversation_id, "here")  # I am here too
+        data = {key: value for key, value in data.items() if key != "from"}
         await self.send_json(
-            {
-                "type": "event",
-                "kind": event.get("kind"),
-                "conversation_id": event.get("conversation_id"),
-                "data": event.get("data") or {},
-            }
+            {"type": "event", "kind": event.get("kind"), "conversation_id": event.get("conversation_id"), "data": data}
         )

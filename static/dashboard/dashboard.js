@@ -8,6 +8,8 @@
   const rows = document.getElementById("rows");
   const conversationId = workspace ? Number(workspace.dataset.conversationId) : null;
   let socket = null, retry = 1000, refreshTimer = 0;
+  const me = document.body.dataset.user || "";
+  const viewers = new Set(); // colleagues on this conversation's page now
 
   function say(text) { if (status) status.textContent = text; }
 
@@ -23,7 +25,11 @@
     socket.onmessage = (message) => {
       let frame;
       try { frame = JSON.parse(message.data); } catch (e) { return; }
-      if (frame.type === "ready") { refreshSoon(0); return; } // catch up on what a dropped socket missed
+      if (frame.type === "ready") {
+        if (conversationId) socket.send(JSON.stringify({ type: "subscribe", conversation_id: conversationId }));
+        refreshSoon(0); // catch up on what a dropped socket missed
+        return;
+      }
       if (frame.type === "event") onEvent(frame);
     };
   }
@@ -31,8 +37,19 @@
   function onEvent(frame) {
     if (rows) { refreshSoon(400); return; }
     if (!workspace || frame.conversation_id !== conversationId) return;
-    if (frame.kind === "typing" && frame.data.who === "customer") {
-      document.getElementById("typing").textContent = frame.data.state === "start" ? "The shopper is typing…" : "";
+    if (frame.kind === "typing") {
+      const who = frame.data.who === "customer" ? "The shopper" : frame.data.user;
+      if (who && who !== me) {
+        document.getElementById("typing").textContent = frame.data.state === "start" ? `${who} is typing…` : "";
+      }
+      return;
+    }
+    if (frame.kind === "presence") {
+      const user = frame.data.user;
+      if (!user || user === me) return;
+      if (frame.data.state === "left") viewers.delete(user); else viewers.add(user);
+      const line = document.getElementById("viewers");
+      if (line) line.textContent = viewers.size ? `Also here: ${[...viewers].sort().join(", ")}` : "";
       return;
     }
     if (frame.kind === "message.created" && frame.data.direction === "outbound" && composing()) {

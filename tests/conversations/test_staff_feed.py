@@ -193,3 +193,37 @@ def test_a_linked_customer_shows_whom_it_became_and_staff_cannot_rewire_it(two_s
     page = client.get(f"/admin/conversations/customer/{visitor.pk}/change/")
     assert page.status_code == 200 and b"Kim" in page.content
     assert b'name="merged_into"' not in page.content
+
+
+def test_colleagues_on_the_same_conversation_see_each_other_and_another_store_sees_nothing(two_stores):
+    mine, theirs, dana = two_stores
+    sam = MembershipFactory(tenant=mine).user
+    outsider = MembershipFactory(tenant=theirs).user
+    own = receive(mine, "hello")
+
+    async def scenario():
+        first = await open_feed(dana)
+        await hear(first)
+        await first.send_json_to({"type": "subscribe", "conversation_id": own.conversation_id})
+        await hear_until(first, lambda f: f["type"] == "subscribed")
+        foreign = await open_feed(outsider)
+        await hear(foreign)
+
+        second = await open_feed(sam)
+        await hear(second)
+        await second.send_json_to({"type": "subscribe", "conversation_id": own.conversation_id})
+        arrived = await hear_until(first, lambda f: f.get("kind") == "presence")
+        assert arrived["data"] == {"user": sam.get_username(), "state": "viewing"}
+        here = await hear_until(second, lambda f: f.get("kind") == "presence")
+        assert here["data"] == {"user": dana.get_username(), "state": "here"}  # the newcomer learns who is there
+        await second.send_json_to({"type": "typing", "conversation_id": own.conversation_id, "state": "start"})
+        typing = await hear_until(first, lambda f: f.get("kind") == "typing")
+        assert typing["data"]["user"] == sam.get_username()
+        await second.disconnect()
+        left = await hear_until(first, lambda f: f.get("kind") == "presence")
+        assert left["data"]["state"] == "left"
+        assert await foreign.receive_nothing(timeout=0.5)  # another store hears nothing of it
+        for socket in (first, foreign):
+            await socket.disconnect()
+
+    asyncio.run(scenario())
