@@ -6,6 +6,7 @@ app_name = "dashboard"
 urlpatterns = [
     path("", views.inbox_page, name="inbox"),
     path("bulk/", views.bulk_action, name="bulk"),
+    path("mentions/", views.mentions_page, name="mentions"),
     path("reviews/", reviews.review_list, name="reviews"),
     path("reviews/<int:review_id>/", reviews.review_page, name="review"),
     path("reviews/<int:review_id>/decide/", reviews.review_decide, name="review_decide"),

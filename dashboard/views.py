@@ -15,7 +15,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from conversations import notes, ownership, replies
-from conversations.models import CannedReply, Channel, Conversation, Message, Ticket
+from conversations.models import CannedReply, Channel, Conversation, Mention, Message, Ticket
 from dashboard import timeline as timelines
 from dashboard.selectors import PAGE, SORTS, VIEWS, InboxQuery, inbox, view_counts
 from hitl.models import SlaClock
@@ -282,3 +282,18 @@ def _bulk_one(request, conversation: Conversation, action: str) -> None:
         ownership.conversation_snooze(conversation=conversation, actor=user, until=_snooze_until(data.get("until", "")))
     else:
         ownership.conversation_tag(conversation=conversation, actor=user, add=[data.get("tag", "")])
+
+
+@login_required
+def mentions_page(request):
+    """The notes that @mention the member, newest first; opening the page reads them."""
+    tenant_ids = _tenant_ids(request)
+    mentions = list(
+        Mention.objects.filter(tenant_id__in=tenant_ids, user=request.user)
+        .select_related("note", "note__author", "note__conversation", "note__conversation__customer")
+        .order_by("-id")[:100]
+    )
+    unread = [m.pk for m in mentions if m.read_at is None]
+    for tenant_id in {m.tenant_id for m in mentions if m.read_at is None}:
+        notes.mentions_read(user=request.user, tenant_id=tenant_id, mention_ids=unread)
+    return render(request, "dashboard/mentions.html", {"mentions": mentions, "unread": set(unread)})

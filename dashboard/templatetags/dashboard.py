@@ -5,6 +5,7 @@ from django import template
 from django.utils.html import format_html
 
 from hitl.sla import sla_state
+from tenants.selectors import tenant_ids_for_user
 
 register = template.Library()
 BADGES = {"on_track": "On track", "due_soon": "Due soon", "breached": "Breached"}
@@ -28,3 +29,15 @@ def page_query(query, page):
 @register.filter
 def pretty_json(value):
     return json.dumps(value, indent=2, sort_keys=True, default=str, ensure_ascii=False)
+
+
+@register.simple_tag(takes_context=True)
+def unread_mentions(context) -> int:
+    """How many notes @mention the signed-in member and wait to be read (the header's badge)."""
+    from conversations.models import Mention
+
+    request = context.get("request")
+    if request is None or not request.user.is_authenticated:
+        return 0
+    stores = tenant_ids_for_user(user=request.user)
+    return Mention.objects.filter(tenant_id__in=stores, user=request.user, read_at__isnull=True).count()

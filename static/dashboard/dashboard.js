@@ -35,6 +35,10 @@
   }
 
   function onEvent(frame) {
+    if (frame.kind === "note.created" && (frame.data.mentions || []).includes(me)) {
+      const badge = document.getElementById("mention-count");
+      if (badge) badge.textContent = String(Number(badge.textContent || 0) + 1); // a colleague named me
+    }
     if (rows) { refreshSoon(400); return; }
     if (!workspace || frame.conversation_id !== conversationId) return;
     if (frame.kind === "typing") {

@@ -258,3 +258,16 @@ def test_the_admin_refuses_a_canned_reply_with_an_unknown_placeholder(client, te
     assert not form.is_valid() and "unknown placeholder {customer_nmae}" in str(form.errors)
     good = CannedReplyForm(data={"tenant": tenant.pk, "name": "Good", "body": "Hi {customer_name}", "active": True})
     assert good.is_valid(), good.errors
+
+
+def test_a_colleague_mentioned_in_a_note_sees_it_until_they_read_it(client, tenant):
+    conversation = shopper_writes(tenant, name="Mo Mention")
+    dana, sam = staff(tenant, username="dana"), staff(tenant, username="sam")
+    note_add(conversation=conversation, author=dana, body="@sam can you call Mo back?")
+    client.force_login(sam)
+    assert 'data-count="1"' in page(client, INBOX)
+    listed = page(client, reverse("dashboard:mentions"))
+    assert "can you call Mo back?" in listed and "New" in listed and "Mo Mention" in listed
+    assert 'data-count="0"' in page(client, INBOX)  # read now
+    client.force_login(dana)
+    assert "can you call Mo back?" not in page(client, reverse("dashboard:mentions"))
