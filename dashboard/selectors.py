@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 from django.contrib.postgres.search import SearchQuery, SearchVector
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, Substr
+from django.http import Http404
 from django.utils import timezone
 
 from conversations.models import Conversation, Customer, Message, Ticket
 from hitl.models import ReviewRequest, SlaClock
 from orders.models import Order
+from tenants.selectors import tenant_ids_for_user
 
 OPEN = (Conversation.Status.OPEN, Conversation.Status.PENDING)
 DONE = (Conversation.Status.RESOLVED, Conversation.Status.CLOSED)
@@ -167,3 +169,16 @@ def inbox(*, tenant_ids: set[int], user, query: InboxQuery) -> list[Conversation
         )  # fmt: skip
     start = (max(query.page, 1) - 1) * PAGE
     return list(conversations[start : start + PAGE + 1])
+
+
+def member_conversation(*, user, conversation_id: int) -> Conversation:
+    """The conversation, if it is one of the member's stores'; else a 404 (the same for a
+    missing one and another store's: nothing leaks)."""
+    conversation = (
+        Conversation.objects.select_related("tenant", "customer", "assignee")
+        .filter(pk=conversation_id, tenant_id__in=tenant_ids_for_user(user=user))
+        .first()
+    )
+    if conversation is None:
+        raise Http404("No such conversation.")
+    return conversation

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard import reviews, views
+from dashboard import orders, reviews, views
 
 app_name = "dashboard"
 urlpatterns = [
@@ -12,4 +12,9 @@ urlpatterns = [
     path("reviews/<int:review_id>/decide/", reviews.review_decide, name="review_decide"),
     path("conversations/<int:conversation_id>/", views.conversation_page, name="conversation"),
     path("conversations/<int:conversation_id>/<slug:action>/", views.conversation_action, name="action"),
+    path(
+        "conversations/<int:conversation_id>/orders/<int:order_id>/<slug:action>/",
+        orders.order_action,
+        name="order_action",
+    ),
 ]

@@ -2,12 +2,13 @@
 selectors, within the stores the member belongs to; every action is a POST to one of the
 conversations app's services, which check the member's role again."""
 
+import secrets
 from datetime import datetime, timedelta
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponseForbidden, JsonResponse
+from django.http import HttpResponseForbidden, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_POST
 from conversations import notes, ownership, replies
 from conversations.models import CannedReply, Channel, Conversation, Mention, Message, Ticket
 from dashboard import timeline as timelines
-from dashboard.selectors import PAGE, SORTS, VIEWS, InboxQuery, inbox, view_counts
+from dashboard.selectors import PAGE, SORTS, VIEWS, InboxQuery, inbox, member_conversation, view_counts
 from hitl.models import SlaClock
 from orders.models import Order
 from supportdesk.errors import ApplicationError
@@ -74,14 +75,7 @@ def _staff(tenant_ids: set[int]):
 
 
 def _conversation(request, conversation_id: int) -> Conversation:
-    conversation = (
-        Conversation.objects.select_related("tenant", "customer", "assignee")
-        .filter(pk=conversation_id, tenant_id__in=_tenant_ids(request))
-        .first()
-    )
-    if conversation is None:  # not there, or another store's: the same answer
-        raise Http404("No such conversation.")
-    return conversation
+    return member_conversation(user=request.user, conversation_id=conversation_id)
 
 
 @login_required
@@ -96,7 +90,7 @@ def conversation_page(request, conversation_id: int):
     context = {
         "conversation": conversation, "customer": customer, "ticket": ticket, "items": items,
         "seen_message_id": newest or 0, "now": timezone.now(),
-        "orders": orders[:20], "canned": canned,
+        "orders": orders[:20], "canned": canned, "nonce": secrets.token_hex(8),  # one refund per form
         "others": Conversation.objects.for_tenant(conversation.tenant).filter(customer=customer)
         .exclude(pk=conversation.pk).order_by("-last_message_at")[:10],
         "clocks": SlaClock.objects.filter(ticket=ticket).order_by("started_at") if ticket else [],

@@ -271,3 +271,43 @@ def test_a_colleague_mentioned_in_a_note_sees_it_until_they_read_it(client, tena
     assert 'data-count="0"' in page(client, INBOX)  # read now
     client.force_login(dana)
     assert "can you call Mo back?" not in page(client, reverse("dashboard:mentions"))
+
+
+def test_staff_act_on_the_customers_orders_by_the_same_rules_as_the_agent(client, tenant, other_tenant):
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from hitl.models import ReviewRequest
+    from orders.models import Order, Refund
+
+    conversation = shopper_writes(tenant, name="Olive Orders")
+    customer = conversation.customer
+    paid = f.OrderFactory(tenant=tenant, customer=customer, status="paid", subtotal=Decimal("80"))
+    big = f.OrderFactory(tenant=tenant, customer=customer, status="delivered", delivered_at=timezone.now(),
+                         subtotal=tenant.refund_review_threshold + 100)  # fmt: skip
+    shipped = f.OrderFactory(tenant=tenant, customer=customer, status="shipped")
+    stranger = f.OrderFactory(tenant=tenant)  # another customer's
+    client.force_login(staff(tenant))
+
+    def order_act(order, action, **data):
+        url = reverse("dashboard:order_action", args=[conversation.pk, order.pk, action])
+        return client.post(url, data, follow=True).content.decode()
+
+    assert "is cancelled" in order_act(paid, "cancel")
+    paid.refresh_from_db()
+    assert paid.status == Order.Status.CANCELLED and paid.refunds.get().status == Refund.Status.PROCESSED
+    assert "can no longer be cancelled" in order_act(shipped, "cancel")
+    said = order_act(big, "refund", nonce="n1", reason="dented")
+    assert "waits for a reviewer" in said and ReviewRequest.objects.filter(payload__refund_id=big.refunds.get().pk)
+    order_act(big, "refund", nonce="n1")  # a double click: the same refund
+    assert big.refunds.count() == 1
+    assert "Return label" in order_act(big, "return_label")
+    assert "must be more than zero" in order_act(big, "refund", nonce="n2", amount="-5")
+    url = reverse("dashboard:order_action", args=[conversation.pk, stranger.pk, "cancel"])
+    assert client.post(url).status_code == 404  # not this customer's order
+    client.force_login(staff(other_tenant, Membership.Role.OWNER))
+    foreign = reverse("dashboard:order_action", args=[conversation.pk, shipped.pk, "cancel"])
+    assert client.post(foreign).status_code == 404
+    client.force_login(staff(tenant, Membership.Role.VIEWER))
+    assert "Only the store" in order_act(shipped, "return_label")
