@@ -65,3 +65,30 @@ def test_the_agent_takes_a_handed_off_conversation_answers_notes_and_resolves_it
     agent.goto(f"{store}/dashboard/?view=resolved&q=damaged+parcel")
     playwright.expect(agent.locator("tbody tr")).to_have_count(1)
     assert "refund may follow" not in log.inner_text()  # a note never reaches the shopper
+
+
+def test_two_colleagues_see_each_other_on_a_conversation_and_each_others_replies_live(store, browser):
+    from supportdesk.demo import DEMO_PASSWORD
+
+    def signed_in(username):
+        page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        page.goto(f"{store}/dashboard/?view=all&q=ORD-1011")  # Omar's order: his email conversation
+        page.get_by_label("Username").fill(username)
+        page.get_by_label("Password").fill(DEMO_PASSWORD)
+        page.get_by_role("button", name=re.compile("log in", re.I)).click()
+        page.locator("tbody tr").first.get_by_role("link").click()
+        playwright.expect(page.get_by_role("log", name="Timeline")).to_be_visible()
+        return page
+
+    agent = signed_in("agent")
+    owner = signed_in("owner")
+    playwright.expect(agent.locator("#viewers")).to_contain_text("owner", timeout=15_000)
+    playwright.expect(owner.locator("#viewers")).to_contain_text("agent", timeout=15_000)
+    owner.get_by_label("Reply to the shopper").type("Replying from the owner's desk.")
+    playwright.expect(agent.locator("#typing")).to_contain_text("owner is typing", timeout=15_000)
+    owner.get_by_role("button", name="Send reply").click()
+    # The agent's page shows the owner's reply without a reload.
+    playwright.expect(agent.get_by_role("log", name="Timeline")).to_contain_text("Replying from the owner's desk.",
+                                                                                  timeout=15_000)  # fmt: skip
+    owner.close()
+    playwright.expect(agent.locator("#viewers")).not_to_contain_text("owner", timeout=15_000)
