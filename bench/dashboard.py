@@ -23,10 +23,11 @@ CONVERSATIONS = 100_000
 MESSAGES_PER = 10  # 1,000,000 messages a store
 LONG = 50  # conversations whose timeline has 200 items
 RUNS = 60
-WORDS = (
+_VOCABULARY = (
     "order refund parcel delivery broken fan card cable keyboard monitor screen late tracking invoice charge "
     "return label warranty replacement noise driver install crash battery charger box damaged missing wrong size"
-).split()
+)
+WORDS = tuple(_VOCABULARY.split())
 
 
 def _copy(cursor, table: str, columns: tuple[str, ...], rows) -> None:
@@ -61,7 +62,8 @@ def seed(slug: str, rng: random.Random) -> None:
               ("id", "tenant_id", "name", "email", "phone", "external_id", "tags", "extracted_data", "created_at",
                "updated_at"),
               ((first_customer + i, tenant.pk, f"Shopper {i} {rng.choice(WORDS).title()}",
-                f"shopper{i}@{slug}.example.com", "", "", [], Jsonb({}), now, now) for i in range(customers)))  # fmt: skip
+                f"shopper{i}@{slug}.example.com", "", "", [], Jsonb({}), now, now)
+               for i in range(customers)))  # fmt: skip
         cursor.execute("SELECT setval('conversations_customer_id_seq', (SELECT max(id) FROM conversations_customer))")
         cursor.execute("SELECT coalesce(max(id), 0) FROM conversations_conversation")
         first = cursor.fetchone()[0] + 1
@@ -93,7 +95,8 @@ def seed(slug: str, rng: random.Random) -> None:
 
         _copy(raw, "conversations_message",
               ("tenant_id", "conversation_id", "direction", "channel", "sender_kind", "body", "provider_message_id",
-               "metadata", "created_at", "delivery_status", "delivery_error", "delivery_attempts"), messages())  # fmt: skip
+               "metadata", "created_at", "delivery_status", "delivery_error", "delivery_attempts"),
+              messages())  # fmt: skip
         _copy(raw, "conversations_ticket",
               ("tenant_id", "customer_id", "conversation_id", "subject", "category", "priority", "severity", "status",
                "order_number", "clarification_needed", "sla_due_at", "created_at", "updated_at"),
