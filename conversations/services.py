@@ -11,7 +11,7 @@ from conversations.channels.email_outbound import email_message_id_new
 from conversations.events import event_publish, message_event
 from conversations.models import Channel, Conversation, Customer, DeliveryStatus, Message, Ticket
 from conversations.selectors import customer_find, phone_normalise
-from supportdesk.errors import ApplicationError, NotFound
+from supportdesk.errors import ApplicationError, Conflict, NotFound
 from tenants.models import AuditEvent, Tenant
 from tenants.services import audit_record
 
@@ -386,6 +386,10 @@ def followup_send(
             tenant_id=conversation.tenant_id, customer=customer, channel=channel,
             subject=(conversation.subject if subject is None else subject)[:120],
         )  # fmt: skip
+        if sender_user is None and target.handled_by == Conversation.HandledBy.HUMAN:
+            # The AI does not write into a conversation a person has taken over.
+            raise Conflict(f"A person handles this customer's {Channel(channel).label.lower()} conversation.",
+                           code="taken_over")  # fmt: skip
         return message_reply_create(
             conversation=target, body=text, metadata={"followup_of": conversation.pk}, sender_user=sender_user,
             sender_kind=Message.SenderKind.STAFF if sender_user is not None else Message.SenderKind.AI,

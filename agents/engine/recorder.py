@@ -6,14 +6,14 @@ import logging
 from collections.abc import Callable
 from decimal import Decimal
 
-from agents.engine.budget import TurnBudget
+from agents.engine.budget import ACTING_TOOLS, FOLLOWUP_TOOLS, TurnBudget
 from agents.models import AgentRun, ToolCall
 from agents.providers.base import LLMResponse
 from agents.providers.pricing import call_cost
 from agents.tools import ToolContext, ToolResult, execute
 from conversations import identity
 from conversations.events import event_publish
-from conversations.models import Customer
+from conversations.models import Conversation, Customer
 from supportdesk.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
@@ -79,6 +79,11 @@ class TurnRecorder:
 
     def tool(self, context: ToolContext, name: str, arguments) -> ToolResult:
         refused = self.budget.tool_refusal(name, self.run.conversation_id) if self.budget is not None else None
+        if refused is None and name in CHANGING_TOOLS and _taken_over(self.run.conversation_id):
+            # A person took the conversation over while this turn ran: the AI does nothing more
+            # in it (the turn's reply is discarded too: agents.engine.turn).
+            refused = ToolResult("denied", {"message": "A person has taken this conversation over: do nothing "
+                                            "more.", "code": "taken_over"})  # fmt: skip
         result = refused or execute(context, name, arguments)
         if result.proof is not None:
             _prove(context, result.proof)
@@ -117,3 +122,11 @@ class TurnRecorder:
             if not statuses or call[2].status in statuses:
                 return call
         return None
+
+
+# The tools that change something or speak to the shopper (the read tools only read).
+CHANGING_TOOLS = ACTING_TOOLS | FOLLOWUP_TOOLS | {"escalate_to_human", "save_customer_info"}
+
+
+def _taken_over(conversation_id: int) -> bool:
+    return Conversation.objects.filter(pk=conversation_id, handled_by=Conversation.HandledBy.HUMAN).exists()

@@ -321,8 +321,13 @@ def _finish(turn: Turn, text: str) -> TurnOutcome:
         text = outcome_reply(text, turn.confirmed.data.get("message") or "Done.")
     pending = _pending(turn)
     if pending is not None:
-        # The question the shopper's yes will answer is written here, from the pending action.
-        text = confirmation_reply(text, pending, trusted=run.provider == "offline")
+        # The question the shopper's yes will answer is written here, from the pending action;
+        # the prose before it gives way when the whole would be longer than a message may be.
+        asked = confirmation_reply(text, pending, trusted=run.provider == "offline")
+        if len(asked) > MAX_MESSAGE_CHARS:
+            room = MAX_MESSAGE_CHARS - (len(asked) - len(text)) - 1
+            asked = confirmation_reply(_bounded(text, limit=max(room, 0)), pending, trusted=run.provider == "offline")
+        text = asked
     handed_off = turn.escalated or "escalate_to_human" in recorder.succeeded()
     try:
         with transaction.atomic():
@@ -384,13 +389,15 @@ def _run_close(turn: Turn, status: str) -> None:
     run.save()
 
 
-def _bounded(text: str) -> str:
-    """A reply no longer than a message may be: cut at the last sentence that fits."""
-    if len(text) <= MAX_MESSAGE_CHARS:
+def _bounded(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """A reply no longer than ``limit`` (a message's): cut at the last sentence that fits."""
+    if len(text) <= limit:
         return text
-    head = text[: MAX_MESSAGE_CHARS - 1]
+    if limit < 2:
+        return ""
+    head = text[: limit - 1]
     cut = max(head.rfind(mark) for mark in (". ", "! ", "? ", "\n"))
-    return (head[: cut + 1] if cut > MAX_MESSAGE_CHARS // 2 else head).rstrip() + "…"
+    return (head[: cut + 1] if cut > limit // 2 else head).rstrip() + "…"
 
 
 def _pending(turn: Turn) -> dict | None:

@@ -221,3 +221,14 @@ def test_a_yes_naming_the_pending_action_still_confirms_it(macrocenter, llm):
     llm.script({"content": "Done."})
     say(macrocenter, "Yes please, go ahead with the refund.")
     assert Refund.objects.get(order=order).amount == Decimal("10.00")
+
+
+def test_a_long_answer_never_pushes_the_engines_question_past_a_messages_length(macrocenter, llm):
+    """Red-team pass 12: the question was appended after the length cut (4,051 characters)."""
+    order = refundable(macrocenter)
+    prose = "Thanks so much for reaching out to us today. " * 95
+    llm.script(call("process_refund", {"order_number": order.number, "amount": "10.00"}), {"content": prose})
+    result = say(macrocenter, f"I want a refund of $10 for {order.number}")
+    stored = Message.objects.filter(conversation_id=result["conversation_id"], direction="outbound").latest("id").body
+    assert len(stored) <= conversation_services.MAX_MESSAGE_CHARS
+    assert stored.rstrip().endswith("Please reply yes to confirm.") and f"{order.number}" in stored
