@@ -35,10 +35,15 @@ def callable_names(tools: list[dict] | None) -> set[str]:
 
 # Characters that show nothing: an answer of only these is no answer.
 INVISIBLE = re.compile("[\u00ad\u115f\u1160\u180e\u200b-\u200f\u2028-\u202f\u205f-\u2064\u2800\u3164\ufeff\uffa0]")
+_CALL_KEYS = r"(name|function|tool|tool_name|function_call|tool_calls|parameters|arguments|args|action)"
 TOOL_CALL_AS_TEXT = re.compile(
-    r'\s*(\{\s*"(name|function|tool)"\s*:|\[\s*\{\s*"name"\s*:|<tool_call>|<\|tool_call|\[TOOL_CALLS\]|<function[=>]'
+    rf'\s*(\{{\s*"{_CALL_KEYS}"\s*:|\{{\s*"type"\s*:\s*"function"|\[\s*\{{\s*"{_CALL_KEYS}"\s*:'
+    r"|<tool_call>|<\|tool_call|\[TOOL_CALLS\]|<function[=>_]|<function_calls?\b|<tool_use\b|<invoke\b"
     r"|<\|python_tag\|>|\[\s*[a-z_]+\(\w+\s*=|[a-z_]+\(\w+\s*=\s*[\"'\d]"  # Llama's, and calls written as code
-    r'|```(json|tool_code|python)?\s*[\[{]?\s*"?(name|tool|function)|<think>|thought:.*\baction\s*:)',
+    r"|(print\(\s*)?(functions|default_api)\.\w+\("  # Gemini's and the OpenAI namespace's
+    r"|[<‹]\s*[｜|]\s*tool[▁_ ]calls?[▁_ ]begin|<\|start\|>|<\|channel\|>|to=functions\."  # DeepSeek's, harmony's
+    r'|```(json|tool_code|python)?\s*[\[{]?\s*"?(name|tool|function)|```\w*\s*[a-z_]+\(\w+\s*='
+    r"|<think>|thought:.*\baction\s*:|action\s*:.*\baction input\s*:)",
     re.I | re.S,
 )
 # No words at all ("...", "**", "null"): no answer.

@@ -78,7 +78,16 @@ def test_a_tool_call_written_as_text_is_a_provider_failure(macrocenter, llm, con
     ['<|python_tag|>{"name": "lookup_order", "parameters": {"order_number": "ORD-1024"}}',
      '[lookup_order(order_number="ORD-1024")]', '```json\n{"tool": "lookup_order", "order_number": "ORD-1024"}\n```',
      "<think>The shopper wants their order. I should call lookup_order.</think>",
-     "Thought: I need the order.\nAction: lookup_order\nAction Input: ORD-1024", "...", "null", "**"],
+     "Thought: I need the order.\nAction: lookup_order\nAction Input: ORD-1024", "...", "null", "**",
+     # Red-team pass 12: other servers' and models' ways of writing a call as text.
+     '<function_call>{"name": "lookup_order", "arguments": {"order_number": "ORD-1024"}}</function_call>',
+     '{"tool_name": "lookup_order", "parameters": {"order_number": "ORD-1024"}}',
+     '{"type": "function", "function": {"name": "lookup_order"}}', '[{"function": "lookup_order", "args": {}}]',
+     'functions.lookup_order({"order_number": "ORD-1024"})', 'print(default_api.lookup_order(order_number="ORD-1024"))',
+     '```\nlookup_order(order_number="ORD-1024")\n```', "<tool_use>lookup_order</tool_use>",
+     '<invoke name="lookup_order"><parameter name="order_number">ORD-1024</parameter></invoke>',
+     "Action: lookup_order\nAction Input: ORD-1024", "<｜tool▁call▁begin｜>function<｜tool▁sep｜>lookup_order",
+     "<|start|>assistant<|channel|>commentary to=functions.lookup_order <|message|>{}"],
 )  # fmt: skip
 def test_more_forms_of_no_answer_still_get_the_shopper_an_answer(macrocenter, llm, content):
     """Red-team pass 11: each was sent to the shopper word for word."""
