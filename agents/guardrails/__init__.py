@@ -71,7 +71,7 @@ def output_check(
         def evidence() -> Evidence:
             return Evidence.of([*(done_before() if done_before else ()), *calls], escalated=handed_off)
 
-        unconfirmed = unconfirmed_claims(text, evidence=evidence, sources=sources)
+        unconfirmed = unconfirmed_claims(text, evidence=evidence, sources=sources, asked=shopper_text)
         if unconfirmed:
             instead = fallback if instead_of_claims is None else instead_of_claims
             text = _without_claims(text, [span for span, _ in unconfirmed], instead) or fallback

@@ -392,14 +392,59 @@ def _normal(text: str) -> str:
     return normal_text(text).replace("\u2019", "'").replace("\u02bc", "'")
 
 
+# The shopper asks whether an action happened ("did my refund for ORD-1003 go through?", "has
+# it been cancelled?"), and a bare yes answers it: the yes claims that action, as if it said so.
+ASKED_DONE = (
+    (re.compile(r"\b(refund\w*|money back|reimburs\w*)\b", re.I), "your refund{orders} has been processed"),
+    (re.compile(r"\b(cancel\w*|call(ed)? off)\b", re.I), "your order{orders} has been cancelled"),
+    (re.compile(r"\b(return label|label|rma)\b", re.I), "your return label{orders} has been created"),
+    (
+        re.compile(r"\b(escalat\w*|passed (it )?on|a (person|human|manager))\b", re.I),
+        "your request has been escalated to our team",
+    ),
+)
+# Whether it happened, not whether it may ("is it possible to get a refund?" asks no such thing).
+ASKS_IF_DONE = re.compile(
+    r"^\W*(did|has|have|had|was|were)\b|\b(is|are)\b.{0,60}\b(cancell?ed|refunded|processed|done|through|approved"
+    r"|created|sent|issued|escalated)\b|\b(go(ne)? through|went through|been (done|processed|issued|refunded|cancell?ed"
+    r"|approved|created|sent))\b",
+    re.I,
+)
+AFFIRMED = re.compile(
+    r"^\W*(yes|yep|yeah|yup|yess+|sure|absolutely|definitely|indeed|correct|right|done|all done|it did|it has"
+    r"|it is|it was|that's right|of course|s[ií]|oui|ja|claro|exactement|genau|bien s[uû]r|por supuesto)\b",
+    re.I,
+)
+
+
+def _affirmed_claims(text: str, asked: str) -> dict[int, str]:
+    """The reply's sentences that say yes to the shopper's question whether an action happened,
+    each with the claim that yes makes (by sentence start)."""
+    claims = []
+    for start, end in sentences(asked or ""):
+        question = asked[start:end].strip()
+        if not question.endswith("?") or not ASKS_IF_DONE.search(question):
+            continue
+        numbers = [question[ref.start : ref.end] for ref in order_refs(question)]
+        orders = f" for {' and '.join(numbers)}" if numbers else ""
+        claims += [claim.format(orders=orders) for pattern, claim in ASKED_DONE if pattern.search(question)]
+    if not claims:
+        return {}
+    return {start: " and ".join(claims) for start, end in sentences(text) if AFFIRMED.match(text[start:end])}
+
+
 def unconfirmed_claims(
-    text: str, *, evidence: Callable[[], Evidence], sources: Sources
+    text: str, *, evidence: Callable[[], Evidence], sources: Sources, asked: str = ""
 ) -> list[tuple[tuple[int, int], str]]:
     """Each sentence claiming an action nothing this turn confirms, with the tool that would have.
     ``evidence`` is asked for only once a sentence claims something: most replies claim nothing,
-    and what earlier turns did is a query."""
+    and what earlier turns did is a query. ``asked``: the shopper's words this turn, whose
+    question a bare yes may answer (``ASKED_DONE``)."""
     found, known, prefixes = [], None, set()
+    affirmed = _affirmed_claims(text, asked)
     for start, end, sentence in _sentences(text):
+        if start in affirmed:
+            sentence = f"{sentence} ({_normal(affirmed[start])}.)"
         for claim, at, until in _claims(sentence):
             if known is None:
                 known = evidence()
