@@ -10,23 +10,36 @@ from dataclasses import dataclass
 
 from conversations.selectors import phone_normalise
 
+# "at" and "dot" in English, Spanish, Italian, French and German ("arroba", "punto", "arobase",
+# "point", "punkt"; "\u00e4t" is "at" once its accent is off).
+_AT_WORD = r"(?:at|arroba|chiocciola|arobase|klammeraffe)"
 _DOT = r"(?:\.|\s*[\[({<]\s*(?:dot|period|\.)\s*[\])}>]\s*|\s*[-_]dot[-_]\s*|\s+(?:dot|period)\s+)"
 _LOCAL = rf"[\w+-]+(?:{_DOT}[\w+-]+)*"
 # In a domain a dot may have spaces before it ("example .com"), and after it before a common
-# ending ("example . com"; not "example.com. Company").
+# ending ("example . com"; not "example.com. Company"); a dot of another language only before
+# one ("example punto com"; "point", "punto" are words of prose too).
 _TLD = r"(?:com|net|org|edu|gov|info|biz|io|co|me|us|uk|ca|de|fr|es|it|nl|au|in)\b"
-_DOMAIN_DOT = rf"(?:[ \t]*\.(?:[ \t]+(?={_TLD}))?|{_DOT})"
+_OTHER_DOT = r"(?:\s*[\[({<]\s*(?:punto|point|punkt)\s*[\])}>]\s*|\s+(?:punto|point|punkt)\s+)"
+_DOMAIN_DOT = rf"(?:[ \t]*\.(?:[ \t]+(?={_TLD}))?|{_DOT}|{_OTHER_DOT}(?={_TLD}))"
 _DOMAIN = rf"[\w-]+(?:{_DOMAIN_DOT}[\w-]+)*{_DOMAIN_DOT}[a-z]{{2,24}}"
 EMAIL = re.compile(
-    rf"(?<![\w.+-])({_LOCAL})(\s*@\s*|\s*[\[({{<]\s*(?:at|@)\s*[\])}}>]\s*|\s*[-_]at[-_]\s*)({_DOMAIN})(?![\w-])", re.I
+    rf"(?<![\w.+-])({_LOCAL})(\s*@\s*|\s*[\[({{<]\s*(?:{_AT_WORD}|@)\s*[\])}}>]\s*|\s*[-_]{_AT_WORD}[-_]\s*)({_DOMAIN})"
+    r"(?![\w-])",
+    re.I,
 )
-SPELLED_EMAIL = re.compile(rf"(?<![\w.+-])({_LOCAL})(\s+at\s+)({_DOMAIN})(?![\w-])", re.IGNORECASE)
-_DOT_SPLIT = re.compile(_DOT, re.IGNORECASE)
-MAY_BE_EMAIL = re.compile(r"@|\bat\b|_at_", re.IGNORECASE)
+# Spelled out, a comma may stand before the "at" ("priya, at example.com").
+SPELLED_EMAIL = re.compile(rf"(?<![\w.+-])({_LOCAL})(\s*,?\s+{_AT_WORD}\s+)({_DOMAIN})(?![\w-])", re.IGNORECASE)
+_DOT_SPLIT = re.compile(rf"{_OTHER_DOT}|{_DOT}", re.IGNORECASE)
+MAY_BE_EMAIL = re.compile(rf"@|\b{_AT_WORD}\b|_{_AT_WORD}_", re.IGNORECASE)
 
 # Digits in groups with the separators people type: "+1 (917) 555-0110", "917/555/0110".
-# Dashes of prose, commas and other marks between the groups too: "917\u2013555\u20130110", "9,1,7,...".
-PHONE = re.compile(r"(?<![\w+])\+?\(?\d[\d \t().\-/_,;:|*~'\u00b7\u2022\u2219\u2027\u22c5\u2013\u2014]{5,40}\d(?!\w)")
+# Dashes of prose, commas and other marks between the groups too: "917\u2013555\u20130110", "9,1,7,...";
+# signs, arrows and line breaks ("917+555+0110", "917\u2192555\u21920110", one group a line or list item),
+# backticks of code spans.
+PHONE = re.compile(
+    r"(?<![\w+])\+?\(?\d[\d \t\r\n().\-/_,;:|*~'`+&=#<>\u00b7\u2022\u2219\u2027\u22c5\u2010-\u2015\u2190-\u21ff"
+    r"\u2794-\u27bf]{5,40}\d(?!\w)"
+)
 DIGIT_GROUP = re.compile(r"\d+")
 # Letters that stand for digits inside a run of them: "917555O110", "9l7 555 0110".
 LOOKALIKE_RUN = re.compile(r"[\dOoIl][\dOoIl \-./_\u00b7]*[\dOoIl]")

@@ -13,6 +13,7 @@ names beside the cities their orders went to could name."""
 
 import itertools
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -245,11 +246,48 @@ def _owner_names(check: _Check, row: dict, owners: list[tuple[int, int, str]]) -
             check.hide(start, end, "[name hidden]", "output_name_redacted")
 
 
+# Letters of another script among Latin ones in one word ("P\u0443iya"): read as any letter, for a
+# name (its keys with each such letter, one at a time, as each of a to z).
+MIXED_WORD = re.compile(r"[^\W\d_]*[a-z][^\W\d_]*", re.IGNORECASE)
+LOOK_ALIKE_KEYS = 2000
+
+
+def _look_alike_keys(view: Normal, full: list[contacts.NameSpan]) -> list[contacts.NameSpan]:
+    """More keys of the name runs in ``full`` that hold a letter written in another script inside a
+    Latin word: that letter read as each Latin one."""
+    if view.original.isascii():
+        return []
+    foreign = set()
+    for match in MIXED_WORD.finditer(view.text):
+        for i in range(match.start(), match.end()):
+            written = view.original[view.starts[i] : view.ends[i]]
+            if len(written) == 1 and not written.isascii() and not unicodedata.name(written, "").startswith("LATIN"):
+                foreign.add(i)
+    found = []
+    for span in full if foreign else ():
+        tokens = list(TOKEN.finditer(view.text, span.start, span.end))
+        words = [t.group(0).lower() for t in tokens]
+        if " ".join(words) != span.key:  # written last name first: keys in the order written only
+            continue
+        offset = 0
+        for token in tokens:
+            for i in range(token.start(), token.end()):
+                if i in foreign:
+                    at = offset + i - token.start()
+                    found += [contacts.NameSpan(span.start, span.end, span.key[:at] + letter + span.key[at + 1 :])
+                              for letter in "abcdefghijklmnopqrstuvwxyz"]  # fmt: skip
+            offset += len(token.group(0)) + 1
+        if len(found) > LOOK_ALIKE_KEYS:
+            break
+    return found[:LOOK_ALIKE_KEYS]
+
+
 def _customers(check: _Check, *, tenant_id: int, spelled_emails: list[tuple[int, int, str]]) -> None:
     """Other customers' full names (or initial and last name), phone numbers and spelled-out
     emails: hidden."""
     text = check.view.text
     full, initials = contacts.name_spans(text)
+    full += _look_alike_keys(check.view, full)
     phones = contacts.phone_spans(text)
     endings = {re.sub(r"\D", "", p)[-contacts.PHONE_MIN :] for _, _, p in phones}
     cut = check.cut_emails

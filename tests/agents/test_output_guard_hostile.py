@@ -1083,3 +1083,91 @@ def test_the_shoppers_own_street_stays_when_another_customer_lives_on_it(store):
                  "line1": "300 Bedford Ave", "postal_code": "11211"})  # fmt: skip
     assert check(store, "Your order ships to Bedford Ave.").text == "Your order ships to Bedford Ave."
     assert "Market" not in check(store, "Hers went to Market St.").text
+
+
+# --------------------------------------------------------------------------- 13. pass 12
+
+UNUSUAL_PHONES = [
+    "+1 917\n555\n0110", "917+555+0110", "917&555&0110", "917=555=0110", "917#555#0110", "917\u2192555\u21920110",
+    "917>555>0110", "917<>555<>0110", "917\u2015555\u20150110", "\n- 917\n- 555\n- 0110\n", "`917` `555` `0110`",
+    "`917-555-0110`", "\u0669\u0661\u0667 \u0665\u0665\u0665 \u0660\u0661\u0661\u0660",
+    "\u06f9\u06f1\u06f7 \u06f5\u06f5\u06f5 \u06f0\u06f1\u06f1\u06f0",
+    "\u096f\u0967\u096d \u096b\u096b\u096b \u0966\u0967\u0967\u0966",
+    "\u2788\u2780\u2786 \u2784\u2784\u2784 \u24ea\u2780\u2780\u24ea",
+    "\u2792\u278a\u2790 \u278e\u278e\u278e \u24ff\u278a\u278a\u24ff", "\u277e\u2776\u277c-\u277a\u277a\u277a-0110",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("written", UNUSUAL_PHONES)
+def test_another_customers_phone_in_unusual_layouts_or_digits_is_hidden(store, written):
+    """Red-team pass 12: separators and line breaks the phone pattern did not take, and decimal
+    digits of other scripts."""
+    checked = check(store, f"Her number is {written} any time.")
+    assert "[phone hidden]" in checked.text, checked.text
+    assert not any(part in checked.text for part in ("555", "0110", "917")), checked.text
+    assert checked.flags == ["output_phone_redacted"]
+
+
+@pytest.mark.parametrize(
+    "written",
+    ["\u0420riya Sh\u0430h", "Priya \u13dahah", "P\u0443iya Shah", "\u0420\u0433iya \u0405\u04bb\u0430\u04bb",
+     "\u03a1riya Shah", "P-r-i-y-a S-h-a-h", "P.r.i.y.a S.h.a.h", "P_r_i_y_a S_h_a_h", "P-r-i-y-a Shah"],
+)  # fmt: skip
+def test_another_customers_name_in_look_alike_or_separated_letters_is_hidden(store, written):
+    checked = check(store, f"I spoke with {written} yesterday.")
+    assert checked.text == "I spoke with [name hidden] yesterday.", checked.text
+    assert checked.flags == ["output_name_redacted"]
+
+
+SPELLED_EMAILS = [
+    "priya arroba example punto com", "priya (arroba) example (punto) com", "priya arobase example point com",
+    "priya \u00e4t example punkt com", "priya%40example.com", "priya&#64;example.com", "priya&commat;example.com",
+    "priya&#x40;example.com", "priya at ex\u0430mple dot com", "priya, at example.com",
+    "PRIYA ARROBA EXAMPLE PUNTO COM",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("written", SPELLED_EMAILS)
+def test_another_customers_email_in_other_spellings_is_hidden(store, written):
+    checked = check(store, f"Her email is {written} if you need it.")
+    assert checked.text == "Her email is [email hidden] if you need it.", checked.text
+    assert checked.flags == ["output_email_redacted"]
+
+
+@pytest.mark.parametrize(
+    "text", ["At this point priya at example punto com is hers.", "Au point priya arobase example point com."]
+)
+def test_another_customers_email_after_a_word_that_means_dot_is_hidden(store, text):
+    checked = check(store, text)
+    assert "priya" not in checked.text and "[email hidden]" in checked.text, checked.text
+
+
+def test_another_customers_email_in_a_percent_encoded_mailto_is_hidden(store):
+    checked = check(store, "Write to mailto:priya%40example.com today.")
+    assert "priya" not in checked.text and "[email hidden]" in checked.text, checked.text
+    assert checked.flags == ["output_email_redacted"]
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["The RTX 4080 is $917.55 today.", "Your order ORD-1015 is on its way.", "It arrives by 2026-12-01.",
+     "Your tracking number is 394857216043 with FedEx.",
+     "Спасибо! Ваш заказ в пути.", "Рада помочь, Саша.", "Привет, Мария Иванова!",
+     "5 + 3 = 8", "Steps:\n- 1\n- 2\n- 3", "Order 1001 & 1002 = 2 orders.", "Prices: $917\n$555\n$110",
+     "Q&A: see e.g. the F.A.Q. page.", "Use code `SAVE10` at checkout.", "Ship to 1 Main St.\n2 boxes, 3 bags.",
+     "\u0669 items, \u0663 left.", "Rate: 5 \u2192 4 stars.", "The point is, at checkout.com you pay less."],
+)  # fmt: skip
+def test_ordinary_replies_near_the_twelfth_passes_forms_stay(store, reply):
+    assert check(store, reply).text == reply
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["We have +1 415\n555\n0100 on file.",
+     "We have \u0664\u0661\u0665 \u0665\u0665\u0665 \u0660\u0661\u0660\u0660 on file.",
+     "You are A-l-e-x M-o-r-g-a-n.", "You are \u0410lex Morgan.", "Your email is alex%40example.com.",
+     "Your email is alex arroba example punto com.", "Your email is alex&#64;example.com.",
+     "At this point alex@example.com is on file.", "Write alex@example.com, punto final."],
+)  # fmt: skip
+def test_the_shoppers_own_data_in_those_forms_stays(store, reply):
+    assert check(store, reply).text == reply
