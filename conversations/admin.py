@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.html import format_html
 
-from conversations.models import CannedReply, Conversation, Customer, Message, Ticket
+from conversations.models import CannedReply, Conversation, Customer, Mention, Message, Note, Ticket
 from conversations.placeholders import placeholder_errors
 from conversations.replies import CANNED_PLACEHOLDERS
 from conversations.services import MAX_MESSAGE_CHARS
@@ -103,3 +103,28 @@ class CannedReplyAdmin(TenantScopedAdmin):
     list_display = ["name", "body", "active", "tenant"]
     list_filter = ["active"]
     search_fields = ["name", "body"]
+
+
+class MentionInline(ReadOnlyInline):
+    model = Mention
+    fields = ["user", "read_at"]
+
+
+@admin.register(Note)
+class NoteAdmin(TenantScopedAdmin):
+    """Internal notes, as the dashboard wrote them: read here, never edited (what a colleague
+    wrote stays as written)."""
+
+    list_display = ["conversation", "author", "body", "created_at", "tenant"]
+    list_filter = ["created_at"]
+    search_fields = ["body", "author__username"]
+    list_select_related = ["tenant", "conversation", "author"]
+    readonly_fields = ["conversation", "author", "body", "created_at", "tenant"]
+    fields = readonly_fields
+    inlines = [MentionInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

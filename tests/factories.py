@@ -24,7 +24,7 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from agents.models import AgentProfile, AgentRun, Intent, IntentExample, ToolCall
-from conversations.models import Channel, Conversation, Customer, Message, Ticket
+from conversations.models import CannedReply, Channel, Conversation, Customer, Mention, Message, Note, Ticket
 from hitl.models import (
     BusinessCalendar,
     BusinessPeriod,
@@ -209,6 +209,35 @@ class MessageFactory(TenantOwnedFactory):
     sender_kind = Message.SenderKind.CUSTOMER
     body = "Where is my order?"
     provider_message_id = ""
+
+
+class NoteFactory(TenantOwnedFactory):
+    class Meta:
+        model = Note
+
+    _tenant_parents = ("conversation",)
+
+    conversation = factory.SubFactory(ConversationFactory, tenant=factory.SelfAttribute("..tenant"))
+    author = factory.SubFactory(UserFactory)
+    body = factory.Sequence(lambda n: f"Internal note {n}")
+
+
+class MentionFactory(TenantOwnedFactory):
+    class Meta:
+        model = Mention
+
+    _tenant_parents = ("note",)
+
+    note = factory.SubFactory(NoteFactory, tenant=factory.SelfAttribute("..tenant"))
+    user = factory.SubFactory(UserFactory)
+
+
+class CannedReplyFactory(TenantOwnedFactory):
+    class Meta:
+        model = CannedReply
+
+    name = factory.Sequence(lambda n: f"Canned reply {n}")
+    body = "Hi {customer_first_name}, thanks for writing."
 
 
 class TicketFactory(TenantOwnedFactory):

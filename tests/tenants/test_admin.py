@@ -33,6 +33,7 @@ def staff_of(tenant, role):
 def test_every_tenant_owned_model_is_in_the_admin_and_scoped():
     from django.apps import apps
 
+    from conversations.models import Mention
     from hitl.models import BusinessPeriod, Holiday, QueueMember, SlaTarget
     from knowledge.models import LexemeCount
     from tenants.models import TenantScopedModel
@@ -41,7 +42,7 @@ def test_every_tenant_owned_model_is_in_the_admin_and_scoped():
     internal = {LexemeCount}
     # Edited on their parent's page only (a calendar's hours and holidays, a policy's targets),
     # through TenantScopedInline: the parent's tenant and permissions.
-    internal |= {BusinessPeriod, Holiday, SlaTarget, QueueMember}
+    internal |= {BusinessPeriod, Holiday, SlaTarget, QueueMember, Mention}  # (a note's mentions)
     owned = {m for m in apps.get_models() if issubclass(m, TenantScopedModel)}
     assert owned - internal == set(SCOPED)
 
