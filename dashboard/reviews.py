@@ -4,7 +4,6 @@ conversation's timeline beside the request."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,19 +11,16 @@ from django.views.decorators.http import require_POST
 
 from dashboard import timeline as timelines
 from hitl import services
-from hitl.models import Metric, ReviewDecision, ReviewRequest, SlaClock
-from hitl.selectors import review_scope
+from hitl.models import ReviewDecision, ReviewRequest
+from hitl.selectors import review_scope, with_clock_warning
 from supportdesk.errors import ApplicationError
 from tenants.selectors import ALL_ROLES, tenant_ids_for_user
 
 
 def _visible(request):
-    clock = SlaClock.objects.filter(review=OuterRef("pk"), metric=Metric.REVIEW).order_by("-id")
-    return (
-        ReviewRequest.objects.filter(tenant_id__in=tenant_ids_for_user(user=request.user))
-        .filter(review_scope(user=request.user, roles=ALL_ROLES))
-        .annotate(clock_warn_at=Subquery(clock.values("warn_at")[:1]))
-        .select_related("tenant", "customer", "assignee", "conversation")
+    reviews = ReviewRequest.objects.filter(tenant_id__in=tenant_ids_for_user(user=request.user))
+    return with_clock_warning(reviews.filter(review_scope(user=request.user, roles=ALL_ROLES))).select_related(
+        "tenant", "customer", "assignee", "conversation"
     )
 
 
@@ -62,13 +58,9 @@ def review_decide(request, review_id: int):
             services.review_assign(review=review, assignee=request.user, actor=request.user)
             messages.success(request, "Assigned to you.")
             return redirect("dashboard:review", review_id=review.pk)
-        if choice not in ("approve", "approve_edited", "reject"):
-            raise ApplicationError("Choose approve, approve with edits, reject or assign to me.",
-                                   code="invalid_decision")  # fmt: skip
-        edits = {"amount": request.POST.get("amount", "").strip()} if choice == "approve_edited" else {}
-        record = services.review_decide(
-            review=review, decision="approve" if choice == "approve_edited" else choice, reviewer=request.user,
-            edits=edits, note=request.POST.get("note", ""), reason=request.POST.get("reason", ""),
+        record = services.review_decide_choice(
+            review=review, choice=choice, reviewer=request.user, amount=request.POST.get("amount", ""),
+            note=request.POST.get("note", ""), reason=request.POST.get("reason", ""),
         )  # fmt: skip
     except ApplicationError as error:
         messages.error(request, error.message)

@@ -266,16 +266,11 @@ def bulk_action(request):
 
 
 def _bulk_one(request, conversation: Conversation, action: str) -> None:
-    data, user = request.POST, request.user
-    if action == "assign":
-        assignee = _assignee(data.get("assignee", ""), user, conversation.tenant_id)
-        ownership.conversation_assign(conversation=conversation, assignee=assignee, actor=user)
-    elif action == "resolve":
-        ownership.conversation_resolve(conversation=conversation, actor=user)
-    elif action == "snooze":
-        ownership.conversation_snooze(conversation=conversation, actor=user, until=_snooze_until(data.get("until", "")))
+    """As the workspace's own button does; the bulk form names its one tag ``tag``."""
+    if action == "tag":
+        ownership.conversation_tag(conversation=conversation, actor=request.user, add=[request.POST.get("tag", "")])
     else:
-        ownership.conversation_tag(conversation=conversation, actor=user, add=[data.get("tag", "")])
+        _act(request, conversation, action)
 
 
 @login_required

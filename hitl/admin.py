@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -23,7 +23,6 @@ from hitl.models import (
     BusinessPeriod,
     EscalationPolicy,
     Holiday,
-    Metric,
     OutcomeMessage,
     Queue,
     QueueMember,
@@ -37,7 +36,7 @@ from hitl.models import (
 )
 from hitl.notify import PLACEHOLDERS, placeholder_errors
 from hitl.report import support_report
-from hitl.selectors import review_scope
+from hitl.selectors import review_scope, with_clock_warning
 from hitl.sla import sla_state, ticket_policy_set
 from supportdesk.errors import ApplicationError
 from tenants.admin_base import MANAGERS, ReadOnlyAdmin, SameTenantForm, TenantScopedAdmin, TenantScopedInline
@@ -118,8 +117,7 @@ class ReviewRequestAdmin(TenantScopedAdmin):
     def get_queryset(self, request):
         """A store's managers see all its requests; its other staff only their queues' (the
         django-guardian permission a queue's membership gives), when the store has queues."""
-        clock = SlaClock.objects.filter(review=OuterRef("pk"), metric=Metric.REVIEW).order_by("-id")
-        queryset = super().get_queryset(request).annotate(clock_warn_at=Subquery(clock.values("warn_at")[:1]))
+        queryset = with_clock_warning(super().get_queryset(request))
         if self._superuser(request):
             return queryset
         return queryset.filter(review_scope(user=request.user, roles=self.view_roles | self.edit_roles))
@@ -243,21 +241,14 @@ class ReviewRequestAdmin(TenantScopedAdmin):
             self.message_user(request, "You may not decide review requests of this store.", level=messages.ERROR)
             return back
         choice = request.POST.get("decision", "")
-        if choice not in ("approve", "approve_edited", "reject", "assign"):
-            self.message_user(request, "Choose approve, approve with edits, reject or assign to me.",
-                              level=messages.ERROR)  # fmt: skip
-            return back
         try:
             if choice == "assign":
                 services.review_assign(review=review, assignee=request.user, actor=request.user)
                 self.message_user(request, "Assigned to you.", level=messages.SUCCESS)
                 return back
-            edits = {}
-            if choice == "approve_edited":
-                edits = {"amount": request.POST.get("amount", "").strip()}
-            record = services.review_decide(
-                review=review, decision="approve" if choice == "approve_edited" else choice, reviewer=request.user,
-                edits=edits, note=request.POST.get("note", ""), reason=request.POST.get("reason", ""),
+            record = services.review_decide_choice(
+                review=review, choice=choice, reviewer=request.user, amount=request.POST.get("amount", ""),
+                note=request.POST.get("note", ""), reason=request.POST.get("reason", ""),
             )  # fmt: skip
         except ApplicationError as exc:
             self.message_user(request, exc.message, level=messages.ERROR)

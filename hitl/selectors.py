@@ -1,9 +1,9 @@
 """Reads of the review queue and SLA policies. Every function takes the tenant."""
 
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 
 from hitl.assignment import visible_queues
-from hitl.models import EscalationPolicy, Priority, ReviewRequest
+from hitl.models import EscalationPolicy, Metric, Priority, ReviewRequest, SlaClock
 from tenants.models import Membership, Tenant
 from tenants.selectors import tenant_ids_for_user
 
@@ -23,6 +23,12 @@ def review_request_list_pending(*, tenant: Tenant) -> QuerySet[ReviewRequest]:
         .annotate(priority_rank=_PRIORITY_RANK)
         .order_by("priority_rank", "due_at", "created_at")
     )
+
+
+def with_clock_warning(reviews: QuerySet[ReviewRequest]) -> QuerySet[ReviewRequest]:
+    """Each request with its review clock's warning time (``clock_warn_at``), for its SLA badge."""
+    clock = SlaClock.objects.filter(review=OuterRef("pk"), metric=Metric.REVIEW).order_by("-id")
+    return reviews.annotate(clock_warn_at=Subquery(clock.values("warn_at")[:1]))
 
 
 def review_scope(*, user, roles) -> Q:

@@ -272,6 +272,20 @@ def _event(review: ReviewRequest) -> dict:
             "priority": review.priority, "due_at": review.due_at.isoformat() if review.due_at else None}  # fmt: skip
 
 
+# The console's buttons, in the admin and the dashboard alike.
+CHOICES = ("approve", "approve_edited", "reject")
+
+
+def review_decide_choice(*, review: ReviewRequest, choice: str, reviewer, amount: str = "", note: str = "",
+                         reason: str = "") -> ReviewDecision:  # fmt: skip
+    """``review_decide`` for a button: approve, approve with edits (another ``amount``), reject."""
+    if choice not in CHOICES:
+        raise ApplicationError("Choose approve, approve with edits, reject or assign to me.", code="invalid_decision")
+    edits = {"amount": (amount or "").strip()} if choice == "approve_edited" else {}
+    return review_decide(review=review, decision="approve" if choice == "approve_edited" else choice,
+                         reviewer=reviewer, edits=edits, note=note, reason=reason)  # fmt: skip
+
+
 def review_assign(*, review: ReviewRequest, assignee, actor) -> ReviewRequest:
     """Give a pending request to ``assignee`` (a reviewer or manager of its store), as ``actor``."""
     for user in {assignee, actor}:
