@@ -1,6 +1,21 @@
 import pytest
 
 
+@pytest.fixture(autouse=True)
+def fresh_channel_layer():
+    """Each test gets its own channel layer object.
+
+    channels-redis keeps one receive lock per layer object, bound to the event loop that first
+    waits on it; a test whose loop ends while a socket still listens leaves that lock to the
+    next test, whose consumers then fail with "bound to a different event loop".
+    """
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
 @pytest.fixture
 def tenant(db):
     from tests.factories import TenantFactory
