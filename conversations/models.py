@@ -3,6 +3,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
 from django.db import models
+from django.db.models import Case, F, IntegerField, Value, When
 from django.db.models.functions import Lower
 from django.urls import reverse
 
@@ -22,6 +23,11 @@ class DeliveryStatus(models.TextChoices):
     SENT = "sent", "Sent"
     DELIVERED = "delivered", "Delivered"
     FAILED = "failed", "Failed"
+
+
+# Open and pending conversations before the rest: the first key of the inbox's "needs a person
+# first" order, and of the index that serves it.
+OPEN_FIRST = Case(When(status__in=("open", "pending"), then=Value(0)), default=Value(1), output_field=IntegerField())
 
 
 class Customer(TenantScopedModel):
@@ -97,10 +103,35 @@ class Conversation(TenantScopedModel):
     # What the agent carries between turns: a proposed action awaiting an explicit yes, the
     # slot it asked for, how often it asked to clarify, the order being discussed.
     agent_state = models.JSONField(default=dict, blank=True)
+    # The inbox's sort keys, kept by the services that write messages, hand conversations over
+    # and run SLA clocks (conversations.sort_keys), so the inbox sorts by an index instead of
+    # computing them for every row. Since when the shopper has waited: their first message after
+    # the last reply that counts (the AI's or a person's while the AI handles it, a person's
+    # after the handoff). The due time of the latest ticket's earliest running SLA clock.
+    waiting_since = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_due_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-last_message_at", "-id"]
-        indexes = [models.Index(fields=["tenant", "status", "-last_message_at"], name="conversation_inbox_idx")]
+        indexes = [
+            models.Index(fields=["tenant", "status", "-last_message_at"], name="conversation_inbox_idx"),
+            # The inbox's view counts read the open rows from the index alone (dashboard.selectors).
+            models.Index(
+                fields=["tenant", "status"], include=["handled_by", "assignee", "id"], name="conversation_counts_idx"
+            ),
+            # The inbox's two orders (dashboard.selectors.URGENT and NEWEST, the same expressions).
+            models.Index(
+                "tenant",
+                OPEN_FIRST,
+                F("sla_due_at").asc(nulls_last=True),
+                F("waiting_since").asc(nulls_last=True),
+                F("id").desc(),
+                name="conversation_urgent_idx",
+            ),
+            models.Index(
+                "tenant", F("last_message_at").desc(nulls_last=True), F("id").desc(), name="conversation_newest_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.subject or f"Conversation {self.pk} with {self.customer}"

@@ -12,6 +12,7 @@ from conversations import hooks
 from conversations.events import event_publish
 from conversations.models import Conversation, Message, Ticket
 from conversations.services import message_text_clean, ticket_status_set
+from conversations.sort_keys import waiting_refresh
 from supportdesk.errors import ApplicationError, Conflict, PermissionDenied
 from tenants.models import AuditEvent, Membership
 from tenants.selectors import tenant_ids_for_user
@@ -52,6 +53,7 @@ def conversation_take_over(*, conversation: Conversation, actor) -> Conversation
     conversation.handled_by, conversation.assignee = Conversation.HandledBy.HUMAN, actor
     conversation.status = Conversation.Status.OPEN
     conversation.save(update_fields=["handled_by", "assignee", "status", "updated_at"])
+    waiting_refresh(conversation.pk)  # only a person's reply answers the shopper now
     ticket = _open_ticket(conversation)
     Ticket.objects.filter(pk=ticket.pk).update(assignee=actor, status=Ticket.Status.OPEN, updated_at=timezone.now())
     ticket.assignee, ticket.status = actor, Ticket.Status.OPEN
@@ -112,6 +114,7 @@ def conversation_hand_back(*, conversation: Conversation, actor, note: str = "")
     conversation.handled_by, conversation.assignee, conversation.agent_state = Conversation.HandledBy.AI, None, state
     conversation.answered_through_id = through
     conversation.save(update_fields=["handled_by", "assignee", "agent_state", "answered_through_id", "updated_at"])
+    waiting_refresh(conversation.pk)  # the AI's replies count again
     Ticket.objects.filter(conversation=conversation).update(assignee=None)
     ticket = conversation.tickets.order_by("-created_at").first()
     if ticket is not None:

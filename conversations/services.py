@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.db.models import Case, DateTimeField, F, Value, When
 from django.utils import timezone
 
 from conversations import hooks, tasks
@@ -11,6 +12,7 @@ from conversations.channels.email_outbound import email_message_id_new
 from conversations.events import event_publish, message_event
 from conversations.models import Channel, Conversation, Customer, DeliveryStatus, Message, Ticket
 from conversations.selectors import customer_find, phone_normalise
+from conversations.sort_keys import waiting_refresh
 from supportdesk.errors import ApplicationError, Conflict, NotFound
 from tenants.models import AuditEvent, Tenant
 from tenants.services import audit_record
@@ -57,6 +59,7 @@ def ticket_escalate(
         conversation.handled_by = Conversation.HandledBy.HUMAN
         conversation.status = Conversation.Status.OPEN
         conversation.save(update_fields=["handled_by", "status", "updated_at"])
+        waiting_refresh(conversation.pk)  # only a person's reply answers the shopper now
     opened = ticket is None
     if ticket is None:
         ticket = Ticket(tenant=tenant, customer=customer, conversation=conversation)
@@ -273,12 +276,16 @@ def _message_store(
     if verified and not conversation.customer_verified:
         conversation.customer_verified = True
         fields.append("customer_verified")
-    conversation.save(update_fields=fields)
-    return Message.objects.create(
+    message = Message.objects.create(
         tenant=tenant, conversation=conversation, direction=Message.Direction.INBOUND, channel=channel,
         sender_kind=Message.SenderKind.CUSTOMER, body=text, provider_message_id=provider_message_id,
         metadata=metadata,
     )  # fmt: skip
+    if conversation.waiting_since is None:  # the shopper waits from this message until a reply that counts
+        conversation.waiting_since = message.created_at
+        fields.append("waiting_since")
+    conversation.save(update_fields=fields)
+    return message
 
 
 # Outbound messages on these channels leave through a provider; web replies are live events.
@@ -297,7 +304,7 @@ def message_reply_create(
 ) -> Message:
     """An outbound message in the conversation, pushed live after commit. Call inside the
     transaction that records why it was sent. ``touch_conversation=False``: the caller saves
-    the conversation's last_message_at itself.
+    the conversation's last_message_at and ``waiting_since`` (conversations.sort_keys) itself.
 
     Email and SMS messages are also delivered after commit, by a Celery task that retries with
     backoff (``conversations.tasks.deliver_message``); an email gets its Message-ID now, so
@@ -315,12 +322,27 @@ def message_reply_create(
         transaction.on_commit(lambda: tasks.deliver_message.delay(message.pk))
     transaction.on_commit(lambda: hooks.message_sent(message))
     if touch_conversation:
-        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=message.created_at)
+        Conversation.objects.filter(pk=conversation.pk).update(
+            last_message_at=message.created_at, waiting_since=_waiting_after_reply(sender_kind)
+        )
     event_publish(
         tenant_id=conversation.tenant_id, conversation_id=conversation.pk, kind="message.created",
         data=message_event(message),
     )  # fmt: skip
     return message
+
+
+def _waiting_after_reply(sender_kind: str):
+    """A person's reply answers the shopper; the AI's only while the AI handles the conversation
+    (after the handoff, its "a person will reply" answers nothing)."""
+    if sender_kind == Message.SenderKind.STAFF:
+        return None
+    if sender_kind == Message.SenderKind.AI:
+        return Case(
+            When(handled_by=Conversation.HandledBy.AI, then=Value(None)), default=F("waiting_since"),
+            output_field=DateTimeField(),
+        )  # fmt: skip
+    return F("waiting_since")
 
 
 # Categories that say nothing about the request ("hi", "what do you mean?"): they never

@@ -22,6 +22,7 @@ from django.db.models import Min, OuterRef, Subquery
 from django.utils import timezone
 
 from conversations.models import Conversation, Message, Ticket
+from conversations.sort_keys import sla_due_changed
 from hitl.assignment import ticket_assign_auto
 from hitl.business_hours import Hours
 from hitl.models import EscalationPolicy, Metric, SlaClock, TicketSla
@@ -78,6 +79,7 @@ def _sync_ticket(ticket_id: int) -> None:
     """The ticket's ``sla_due_at``: its earliest running clock (the queue sorts by it)."""
     due = SlaClock.objects.filter(ticket_id=OuterRef("pk"), status=SlaClock.Status.RUNNING).values("ticket_id")
     Ticket.objects.filter(pk=ticket_id).update(sla_due_at=Subquery(due.annotate(first=Min("due_at")).values("first")))
+    sla_due_changed(ticket_id)
 
 
 def _policy(ticket: Ticket) -> EscalationPolicy | None:
@@ -176,6 +178,7 @@ UPDATE conversations_ticket t SET sla_due_at = (
     WHERE c.ticket_id = t.id AND c.status = 'running' AND c.id NOT IN (SELECT id FROM stopped)
 )
 WHERE t.id IN (SELECT ticket_id FROM stopped)
+RETURNING t.id
 """
 
 # The open ticket of a shopper's conversation, and what its clocks say for the audience whose
@@ -218,6 +221,9 @@ def message_sent(message: Message) -> None:
     with connection.cursor() as cursor:
         cursor.execute(_STOP_RESPONSES, {"at": message.created_at, "conversation": message.conversation_id,
                                          "staff": message.sender_kind == "staff"})  # fmt: skip
+        stopped = cursor.fetchone()
+    if stopped is not None:
+        sla_due_changed(stopped[0])
 
 
 def message_received(message: Message) -> None:
@@ -259,7 +265,9 @@ WITH started AS (
     RETURNING ticket_id, due_at
 )
 UPDATE conversations_ticket t SET sla_due_at = LEAST(coalesce(t.sla_due_at, s.due_at), s.due_at)
-FROM started s WHERE t.id = s.ticket_id
+FROM started s
+WHERE t.id = s.ticket_id AND t.sla_due_at IS DISTINCT FROM LEAST(coalesce(t.sla_due_at, s.due_at), s.due_at)
+RETURNING t.id
 """
 
 
@@ -272,6 +280,9 @@ def _clock_start_on_ticket(ticket_id: int, fields: dict) -> None:
             "minutes": fields["target_minutes"], "started_at": fields["started_at"], "due_at": fields["due_at"],
             "warn_at": fields["warn_at"],
         })  # fmt: skip
+        moved = cursor.fetchone()
+    if moved is not None:  # the new clock is the ticket's earliest
+        sla_due_changed(ticket_id)
 
 
 @transaction.atomic

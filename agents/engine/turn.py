@@ -346,6 +346,7 @@ def _finish(turn: Turn, text: str) -> TurnOutcome:
             }  # fmt: skip
             updated = Conversation.objects.filter(pk=conversation.pk)
             if not handed_off:
+                changes["waiting_since"] = None  # the AI's reply answers the shopper
                 # Unless this turn handed it to a person itself, the reply is the AI's to send
                 # only while the AI still has the conversation: a person who took it over
                 # meanwhile answers instead (the UPDATE waits for their commit, then sees it).

@@ -22,6 +22,7 @@ from django.db import models, transaction
 from agents.models import AgentProfile, Intent
 from agents.services import intents_load
 from conversations.models import CannedReply, Conversation, Customer, Message, Ticket
+from conversations.sort_keys import sort_keys_rebuild
 from hitl.assignment import queue_member_save
 from hitl.models import (
     BusinessCalendar,
@@ -434,9 +435,8 @@ def demo_seed(*, now: datetime, only: tuple[str, ...] = ()) -> Counter[type[mode
     """
     seeder = _Seeder(anchor=now.replace(minute=0, second=0, microsecond=0), now=now)
     users = {spec.username: seeder.user(spec) for spec in DEMO_USERS}
-    for tenant in DEMO_TENANTS:
-        if not only or tenant.slug in only:
-            seeder.tenant(tenant, users=users)
+    seeded = [seeder.tenant(tenant, users=users).pk for tenant in DEMO_TENANTS if not only or tenant.slug in only]
+    sort_keys_rebuild(tenant_ids=seeded)  # the backdated messages and tickets were written around the services
     return seeder.created
 
 

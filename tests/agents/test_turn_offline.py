@@ -44,6 +44,7 @@ def test_order_status_by_number(macrocenter):
     assert "ORD-1002" in result["reply"] and shipped.tracking_number in result["reply"]
     assert shipped.carrier in result["reply"]
     assert result["ticket"]["category"] == "order_status"
+    assert Conversation.objects.get(pk=result["conversation_id"]).waiting_since is None  # answered: the inbox knows
 
 
 def test_order_status_of_my_last_order(macrocenter):
@@ -150,6 +151,8 @@ def test_asking_for_a_human_hands_the_conversation_over(macrocenter):
     conversation = Conversation.objects.get(pk=result["conversation_id"])
     assert conversation.handled_by == Conversation.HandledBy.HUMAN
     assert result["ticket"]["status"] == "open"
+    asked = Message.objects.filter(conversation=conversation, direction="inbound").earliest("id")
+    assert conversation.waiting_since == asked.created_at  # the AI's "a person will reply" answers nothing
     # From now on the AI stays quiet; staff answer.
     after = say(macrocenter, PRIYA, "hello?")
     assert after["reply"] is None and after["status"] == "human"

@@ -77,7 +77,7 @@ def test_two_colleagues_see_each_other_on_a_conversation_and_each_others_replies
         page.get_by_label("Password").fill(DEMO_PASSWORD)
         page.get_by_role("button", name=re.compile("log in", re.I)).click()
         page.locator("tbody tr").first.get_by_role("link").click()
-        playwright.expect(page.get_by_role("log", name="Timeline")).to_be_visible()
+        playwright.expect(page.get_by_role("log", name="Timeline")).to_be_visible(timeout=15_000)
         return page
 
     agent = signed_in("agent")
