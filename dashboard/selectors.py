@@ -104,26 +104,27 @@ def view_counts(*, tenant_ids: set[int], user) -> dict[str, int]:
     return counts
 
 
-def _searched(conversations: QuerySet, q: str, tenant_ids: set[int]) -> QuerySet:
-    """Full text over the messages (PostgreSQL, by the index on their text), the customers'
-    names and emails, and the exact order number."""
+def _searched(conversations: QuerySet, q: str, tenant_ids: set[int], order, first: int) -> QuerySet:
+    """Full text over every message of the conversations (PostgreSQL, by the GIN index on their
+    search document), the customers' names and emails, and the exact order number: the first
+    ``first`` matches of each kind in the page's order, so a common word does not make the
+    database gather every conversation that holds it, and a rare one is found by the index."""
     query = SearchQuery(q, search_type="websearch", config=SEARCH_CONFIG)
-    messages = (
-        Message.objects.filter(tenant_id__in=tenant_ids)
-        .annotate(found=SearchVector("body", config=SEARCH_CONFIG))
-        .filter(found=query)
-    )
     customers = (
         Customer.objects.filter(tenant_id__in=tenant_ids)
         .annotate(found=SearchVector("name", "email", config=SEARCH_CONFIG))
         .filter(found=query)
     )
     orders = Order.objects.filter(tenant_id__in=tenant_ids, number__iexact=q.strip())
-    return conversations.filter(
-        Q(pk__in=messages.values("conversation_id"))
-        | Q(customer_id__in=customers.values("pk"))
-        | Q(customer_id__in=orders.values("customer_id"))
-    )
+    # Three branches, each one condition the planner can join by its index (an OR of them
+    # would make it read every conversation of the store).
+    branches = [
+        conversations.filter(search_document=query),
+        conversations.filter(customer_id__in=customers.values("pk")),
+        conversations.filter(customer_id__in=orders.values("customer_id")),
+    ]
+    first_of = [branch.order_by(*order).values("pk")[:first] for branch in branches]
+    return first_of[0].union(*first_of[1:])
 
 
 def _filtered(conversations: QuerySet, filters: dict) -> QuerySet:
@@ -132,9 +133,9 @@ def _filtered(conversations: QuerySet, filters: dict) -> QuerySet:
     if filters.get("status"):
         conversations = conversations.filter(status=filters["status"])
     if filters.get("priority"):
-        conversations = conversations.filter(ticket_priority=filters["priority"])
+        conversations = conversations.alias(priority=_latest_ticket("priority")).filter(priority=filters["priority"])
     if filters.get("category"):
-        conversations = conversations.filter(ticket_category=filters["category"])
+        conversations = conversations.alias(category=_latest_ticket("category")).filter(category=filters["category"])
     assignee = filters.get("assignee")
     if assignee == "none":
         conversations = conversations.filter(assignee__isnull=True)
@@ -161,26 +162,22 @@ def inbox(*, tenant_ids: set[int], user, query: InboxQuery) -> list[Conversation
     last = Message.objects.filter(conversation=OuterRef("pk")).order_by("-created_at", "-id")
     warn = SlaClock.objects.filter(ticket__conversation=OuterRef("pk"), status=SlaClock.Status.RUNNING)
     pending = ReviewRequest.objects.filter(conversation=OuterRef("pk"), status=ReviewRequest.Status.PENDING)
-    conversations = (
-        Conversation.objects.filter(tenant_id__in=tenant_ids)
-        .filter(view_filter(query.view, user))
-        .select_related("customer", "assignee", "tenant")
-        .annotate(
-            last_body=Substr(Subquery(last.values("body")[:1]), 1, 140),
-            last_sender=Subquery(last.values("sender_kind")[:1]),
-            waiting=Case(When(status__in=OPEN, then=F("waiting_since"))),
-            ticket_priority=_latest_ticket("priority"),
-            ticket_category=_latest_ticket("category"),
-            sla_warn_at=Subquery(warn.order_by("due_at").values("warn_at")[:1]),
-            review_pending=Exists(pending),
-        )
-    )
-    conversations = _filtered(conversations, query.filters)
-    if query.q.strip():
-        conversations = _searched(conversations, query.q, tenant_ids)
-    conversations = conversations.order_by(*(NEWEST if query.sort == "newest" else URGENT))
+    order = NEWEST if query.sort == "newest" else URGENT
     start = (max(query.page, 1) - 1) * PAGE
-    return list(conversations[start : start + PAGE + 1])
+    scope = _filtered(Conversation.objects.filter(tenant_id__in=tenant_ids).filter(view_filter(query.view, user)),
+                      query.filters)  # fmt: skip
+    if query.q.strip():
+        scope = scope.filter(pk__in=_searched(scope, query.q, tenant_ids, order, start + PAGE + 1))
+    rows = scope.select_related("customer", "assignee", "tenant").annotate(
+        last_body=Substr(Subquery(last.values("body")[:1]), 1, 140),
+        last_sender=Subquery(last.values("sender_kind")[:1]),
+        waiting=Case(When(status__in=OPEN, then=F("waiting_since"))),
+        ticket_priority=_latest_ticket("priority"),
+        ticket_category=_latest_ticket("category"),
+        sla_warn_at=Subquery(warn.order_by("due_at").values("warn_at")[:1]),
+        review_pending=Exists(pending),
+    )
+    return list(rows.order_by(*order)[start : start + PAGE + 1])
 
 
 def member_conversation(*, user, conversation_id: int) -> Conversation:

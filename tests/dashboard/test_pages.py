@@ -73,6 +73,31 @@ def test_search_finds_words_of_messages_customers_and_order_numbers(client, tena
     assert by_text and by_email
 
 
+def test_search_reads_every_message_and_pages_through_all_matches_once(tenant):
+    from dashboard.selectors import PAGE, InboxQuery, inbox
+
+    agent = staff(tenant)
+    later = shopper_writes(tenant, "hello there", name="Later Words")
+    message_reply_create(conversation=later, body="Your parcel went out with the courier Vestibule.")
+    message_receive(tenant=tenant, channel="web", body="and the fjord-blue cable?", customer=later.customer,
+                    schedule_turn=False)  # fmt: skip
+    for q in ("vestibule", "fjord-blue"):  # the AI's reply, and the shopper's second message
+        assert [r.pk for r in inbox(tenant_ids={tenant.pk}, user=agent, query=InboxQuery(view="all", q=q))] == [
+            later.pk
+        ]
+    many = {shopper_writes(tenant, f"my bluetooth dongle number {n}").pk for n in range(PAGE + 5)}
+    Conversation.objects.filter(pk__in=list(many)[:3]).update(assignee=agent)
+
+    def found(view, page):
+        return [r.pk for r in inbox(tenant_ids={tenant.pk}, user=agent, query=InboxQuery(view=view, q="bluetooth",
+                                                                                       page=page))]  # fmt: skip
+
+    first, second = found("all", 1), found("all", 2)
+    assert len(first) == PAGE + 1 and len(second) == 5  # a page and "more"; then the rest
+    assert set(first[:PAGE]) | set(second) == many and not set(first[:PAGE]) & set(second)
+    assert set(found("mine", 1)) == set(list(many)[:3])  # the view's matches, however many others match
+
+
 def test_filters_and_odd_parameters_never_err(client, tenant):
     shopper_writes(tenant, "by email", channel="email", name="Emailer", email="e@example.com")
     shopper_writes(tenant, "on the web", name="Webber")
