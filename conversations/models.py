@@ -110,9 +110,6 @@ class Conversation(TenantScopedModel):
     # after the handoff). The due time of the latest ticket's earliest running SLA clock.
     waiting_since = models.DateTimeField(null=True, blank=True, editable=False)
     sla_due_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # Every message's words (the `simple` configuration), appended by a trigger on each insert of
-    # messages (migration 0012), so the inbox's search matches conversations by one GIN index.
-    search_document = SearchVectorField(null=True, editable=False)
 
     class Meta:
         ordering = ["-last_message_at", "-id"]
@@ -134,7 +131,6 @@ class Conversation(TenantScopedModel):
             models.Index(
                 "tenant", F("last_message_at").desc(nulls_last=True), F("id").desc(), name="conversation_newest_idx"
             ),
-            GinIndex(fields=["search_document"], name="conversation_search_idx"),
         ]
 
     def __str__(self) -> str:
@@ -143,6 +139,19 @@ class Conversation(TenantScopedModel):
     def get_absolute_url(self) -> str:
         # The staff's live view of it: the admin's "View on site" and the changelist link go there.
         return reverse("conversation_live", args=[self.pk])
+
+
+class ConversationSearch(TenantScopedModel):
+    """A conversation's search document: every message's words (the `simple` configuration:
+    no stemming, as shoppers write in many languages), appended by a trigger on each insert of
+    messages (migration 0012), so the inbox's search matches conversations by one GIN index. A
+    table of its own, so that loading a conversation never reads it."""
+
+    conversation = models.OneToOneField(Conversation, primary_key=True, on_delete=models.CASCADE, related_name="search")
+    document = SearchVectorField()
+
+    class Meta:
+        indexes = [GinIndex(fields=["document"], name="conversation_search_idx")]
 
 
 class Message(TenantScopedModel):

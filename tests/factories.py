@@ -24,7 +24,17 @@ from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from agents.models import AgentProfile, AgentRun, Intent, IntentExample, ToolCall
-from conversations.models import CannedReply, Channel, Conversation, Customer, Mention, Message, Note, Ticket
+from conversations.models import (
+    CannedReply,
+    Channel,
+    Conversation,
+    ConversationSearch,
+    Customer,
+    Mention,
+    Message,
+    Note,
+    Ticket,
+)
 from hitl.models import (
     BusinessCalendar,
     BusinessPeriod,
@@ -390,6 +400,20 @@ class ChunkFactory(TenantOwnedFactory):
     heading = factory.SelfAttribute("article.title")
     text = "You can return any item within 30 days of delivery."
     embedding = None
+
+
+class ConversationSearchFactory(TenantOwnedFactory):
+    """Kept by a database trigger in real use (conversations migration 0012); built directly here."""
+
+    class Meta:
+        model = ConversationSearch
+
+    _tenant_parents = ("conversation",)
+    _tenant_source = "conversation"
+
+    conversation = factory.SubFactory(ConversationFactory)
+    tenant = factory.SelfAttribute("conversation.tenant")
+    document = "where is my parcel"  # a tsvector's text form: the words
 
 
 class LexemeCountFactory(TenantOwnedFactory):

@@ -33,13 +33,13 @@ def staff_of(tenant, role):
 def test_every_tenant_owned_model_is_in_the_admin_and_scoped():
     from django.apps import apps
 
-    from conversations.models import Mention
+    from conversations.models import ConversationSearch, Mention
     from hitl.models import BusinessPeriod, Holiday, QueueMember, SlaTarget
     from knowledge.models import LexemeCount
     from tenants.models import TenantScopedModel
 
-    # Search statistics kept by database triggers: nothing a person reads or edits.
-    internal = {LexemeCount}
+    # Search statistics and documents kept by database triggers: nothing a person reads or edits.
+    internal = {LexemeCount, ConversationSearch}
     # Edited on their parent's page only (a calendar's hours and holidays, a policy's targets),
     # through TenantScopedInline: the parent's tenant and permissions.
     internal |= {BusinessPeriod, Holiday, SlaTarget, QueueMember, Mention}  # (a note's mentions)

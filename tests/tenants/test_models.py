@@ -27,6 +27,7 @@ ALL_FACTORIES = [
     f.IntentExampleFactory,
     f.ChunkFactory,
     f.LexemeCountFactory,
+    f.ConversationSearchFactory,
     f.ConversationFactory,
     f.MessageFactory,
     f.TicketFactory,
