@@ -142,6 +142,7 @@ def main() -> None:
     for slug in ("bench-a", "bench-b"):
         seed(slug, rng)
     seeded_s = time.perf_counter() - started
+    seeding = f"seeded with COPY in {seeded_s:.0f} s" if seeded_s > 5 else "seeded with COPY by an earlier run"
     client = Client()
     client.force_login(get_user_model().objects.get(username="bench-a-agent"))
     inbox = reverse("dashboard:inbox")
@@ -173,8 +174,8 @@ def main() -> None:
         "dashboard",
         f"""## The staff dashboard at scale (`python -m bench.dashboard`)
 
-Two stores of {CONVERSATIONS:,} conversations and {CONVERSATIONS * MESSAGES_PER:,} messages each (seeded
-with COPY in {seeded_s:.0f} s on the first run), a ticket per conversation; {LONG} conversations of
+Two stores of {CONVERSATIONS:,} conversations and {CONVERSATIONS * MESSAGES_PER:,} messages each ({seeding}),
+half of them open, a tenth snoozed; a ticket per conversation; {LONG} conversations of
 200 messages. Server time through Django's test client (middleware, queries, template), signed
 in as the store's agent, {RUNS} requests each.
 
@@ -182,8 +183,10 @@ in as the store's agent, {RUNS} requests each.
 |---|---|---|---|---|
 {table}
 
-The inbox page made {json.dumps(sorted(queries))} queries whatever the rows: the row facts are subqueries of one
-query, and the view counts one more.""",
+The inbox page made {json.dumps(sorted(queries))} queries whatever the rows: the page's ids in order (by an
+index), their facts (subqueries of one query), four for the view counts, and the session, the member's
+stores, mentions and the staff list. Of its time, the view counts' read of the open rows is the
+largest part (some 10 ms for 60,000 open and snoozed conversations); the rest is Django rendering.""",
     )
 
 

@@ -78,9 +78,12 @@
     form.prepend(p);
   }
 
-  function refreshSoon(delay) {
+  // The first event after a quiet spell refreshes at once; the events of a burst after it (an
+  // AI turn sends several) come together in one more refresh, at most one per `gap` ms.
+  let lastRefresh = 0;
+  function refreshSoon(gap) {
     clearTimeout(refreshTimer);
-    refreshTimer = setTimeout(refresh, delay);
+    refreshTimer = setTimeout(refresh, Math.max(0, lastRefresh + gap - Date.now()));
   }
 
   // "Tick all" ticks the page's rows; a live refresh waits while any row is ticked.
@@ -92,6 +95,7 @@
   const ticked = () => document.querySelector('input[name="ids"]:checked') !== null;
 
   async function refresh() {
+    lastRefresh = Date.now();
     try {
       if (rows && ticked()) { refreshSoon(3000); return; }
       if (rows) {
