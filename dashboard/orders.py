@@ -20,6 +20,24 @@ from supportdesk.errors import ApplicationError
 ACTIONS = ("cancel", "refund", "return_label")
 
 
+def orders_with_actions(*, tenant, orders) -> list[Order]:
+    """The orders, each with ``may_cancel`` and ``may_return``: what the order services' own
+    checks allow now, so the sidebar offers only what would be done."""
+    rows = list(orders)
+    for order in rows:
+        order.may_cancel = _allowed(services.order_cancel_check, order=order)
+        order.may_return = _allowed(services.return_label_check, tenant=tenant, order=order)
+    return rows
+
+
+def _allowed(check, **kwargs) -> bool:
+    try:
+        check(**kwargs)
+    except ApplicationError:
+        return False
+    return True
+
+
 def _amount(text: str) -> Decimal | None:
     text = (text or "").strip().replace(",", ".")
     if not text:

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from conversations import notes, ownership, replies
 from conversations.models import CannedReply, Channel, Conversation, Mention, Message, Ticket
 from dashboard import timeline as timelines
+from dashboard.orders import orders_with_actions
 from dashboard.selectors import PAGE, SORTS, VIEWS, InboxQuery, inbox, member_conversation, view_counts
 from hitl.models import SlaClock
 from orders.models import Order
@@ -90,7 +91,8 @@ def conversation_page(request, conversation_id: int):
     context = {
         "conversation": conversation, "customer": customer, "ticket": ticket, "items": items,
         "seen_message_id": newest or 0, "now": timezone.now(),
-        "orders": orders[:20], "canned": canned, "nonce": secrets.token_hex(8),  # one refund per form
+        "orders": orders_with_actions(tenant=conversation.tenant, orders=orders[:20]), "canned": canned,
+        "nonce": secrets.token_hex(8),  # one refund per form
         "others": Conversation.objects.for_tenant(conversation.tenant).filter(customer=customer)
         .exclude(pk=conversation.pk).order_by("-last_message_at")[:10],
         "clocks": SlaClock.objects.filter(ticket=ticket).order_by("started_at") if ticket else [],

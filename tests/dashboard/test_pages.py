@@ -298,6 +298,33 @@ def test_a_colleague_mentioned_in_a_note_sees_it_until_they_read_it(client, tena
     assert "can you call Mo back?" not in page(client, reverse("dashboard:mentions"))
 
 
+def test_the_sidebar_offers_what_the_order_checks_allow(client, tenant):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    conversation = shopper_writes(tenant, name="Olive Orders")
+    now, window = timezone.now(), tenant.return_window_days
+    orders = {
+        "paid": f.OrderFactory(tenant=tenant, customer=conversation.customer, status="paid"),
+        "shipped": f.OrderFactory(tenant=tenant, customer=conversation.customer, status="shipped"),
+        "fresh": f.OrderFactory(tenant=tenant, customer=conversation.customer, status="delivered",
+                                delivered_at=now - timedelta(days=1)),
+        "old": f.OrderFactory(tenant=tenant, customer=conversation.customer, status="delivered",
+                              delivered_at=now - timedelta(days=window + 5)),
+    }  # fmt: skip
+    client.force_login(staff(tenant))
+    html = page(client, reverse("dashboard:conversation", args=[conversation.pk]))
+
+    def offered(order, action):
+        return reverse("dashboard:order_action", args=[conversation.pk, order.pk, action]) in html
+
+    assert offered(orders["paid"], "cancel") and not offered(orders["shipped"], "cancel")
+    assert offered(orders["fresh"], "return_label")
+    assert not offered(orders["old"], "return_label")  # past the store's return window
+    assert not offered(orders["paid"], "return_label") and not offered(orders["fresh"], "cancel")
+
+
 def test_staff_act_on_the_customers_orders_by_the_same_rules_as_the_agent(client, tenant, other_tenant):
     from decimal import Decimal
 
