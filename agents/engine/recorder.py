@@ -68,11 +68,16 @@ class TurnRecorder:
         if cut < self.streamed:
             return
         candidate = self.stream_buffer[: cut + 1]
-        if not check(candidate):
+        if not check(candidate) or self._taken_from_us():
             self.stream_blocked = True
             return
         piece, self.streamed = candidate[self.streamed :], len(candidate)
         self.publish("reply.partial", {"run_id": self.run.pk, "delta": piece})
+
+    def _taken_from_us(self) -> bool:
+        """A person took the conversation over while this turn ran (not by the turn's own
+        handoff): no more of its text may reach the shopper (its reply is discarded too)."""
+        return "escalate_to_human" not in self.succeeded() and _taken_over(self.run.conversation_id)
 
     def publish(self, kind: str, data: dict) -> None:
         event_publish(tenant_id=self.run.tenant_id, conversation_id=self.run.conversation_id, kind=kind, data=data)

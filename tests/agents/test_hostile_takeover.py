@@ -89,3 +89,20 @@ def test_the_ai_writes_no_followup_into_a_conversation_a_person_handles(macrocen
                {"content": "Sent."})  # fmt: skip
     converse(tenant=macrocenter, customer=alex, text="email me please", verified=True)
     assert not Message.objects.filter(conversation=mail, direction="outbound", body__contains="AI here").exists()
+
+
+def test_no_streamed_sentence_reaches_the_shopper_after_a_person_took_over(macrocenter, llm, monkeypatch):
+    _, conversation = start(macrocenter, "where is my order?")
+    take_over_after_first_tool(monkeypatch, conversation, macrocenter)
+    published = []
+    original = recorder_module.TurnRecorder.publish
+
+    def publish(self, kind, data):
+        published.append((kind, data))
+        return original(self, kind, data)
+
+    monkeypatch.setattr(recorder_module.TurnRecorder, "publish", publish)
+    llm.script(call("list_orders", {}), {"content": "The staff here are slow. Ask me instead. I know best."})
+    outcome = engine.turn_run(conversation_id=conversation.pk, flush=True)
+    assert outcome.status == "human"
+    assert [data for kind, data in published if kind == "reply.partial"] == []
