@@ -117,7 +117,9 @@ class Conversation(TenantScopedModel):
             models.Index(fields=["tenant", "status", "-last_message_at"], name="conversation_inbox_idx"),
             # The inbox's view counts read the open rows from the index alone (dashboard.selectors).
             models.Index(
-                fields=["tenant", "status"], include=["handled_by", "assignee", "id"], name="conversation_counts_idx"
+                fields=["tenant", "status"],
+                include=["handled_by", "assignee", "sla_due_at", "id"],
+                name="conversation_view_counts_idx",
             ),
             # The inbox's two orders (dashboard.selectors.URGENT and NEWEST, the same expressions).
             models.Index(

@@ -53,7 +53,8 @@ def _reviewing():
 
 
 def _warned():
-    """The conversation's ticket has a running clock past its warning time (or its due time)."""
+    """The conversation's ticket has a running clock past its warning time (or its due time);
+    the "due" view adds the conversations past their ticket's due time (what the badge reads)."""
     clocks = SlaClock.objects.filter(status=SlaClock.Status.RUNNING, warn_at__lte=timezone.now())
     return Q(pk__in=clocks.values("ticket__conversation_id"))
 
@@ -64,7 +65,7 @@ def view_filter(view: str, user) -> Q:
         "unassigned": Q(assignee__isnull=True, handled_by=Conversation.HandledBy.HUMAN, status__in=OPEN),
         "ai": Q(handled_by=Conversation.HandledBy.AI, status__in=OPEN),
         "review": _reviewing(),
-        "due": _warned() & Q(status__in=OPEN),
+        "due": (_warned() | Q(sla_due_at__lte=timezone.now())) & Q(status__in=OPEN),
         "snoozed": Q(status=Conversation.Status.SNOOZED),
         "resolved": Q(status__in=DONE),
         "all": Q(),
@@ -73,32 +74,37 @@ def view_filter(view: str, user) -> Q:
 
 def view_counts(*, tenant_ids: set[int], user) -> dict[str, int]:
     """Every view's count (the same sets as ``view_filter``), in four small queries: the open and
-    snoozed rows grouped from an index alone, the resolved ones counted by it (most of a store's
-    history), and the due and review views from their clocks and reviews."""
+    snoozed rows grouped from an index alone (past due or not included), the resolved ones counted
+    by it (most of a store's history), the ones due soon by their clocks, and the review view."""
     scoped = Conversation.objects.filter(tenant_id__in=tenant_ids)
     counts = dict.fromkeys(VIEWS, 0)
+    now = timezone.now()
     groups = (
         scoped.filter(status__in=(*OPEN, Conversation.Status.SNOOZED))
-        .values_list("status", "handled_by", "assignee_id")
+        .annotate(overdue=Q(sla_due_at__lte=now))
+        .values_list("status", "handled_by", "assignee_id", "overdue")
         .annotate(n=Count("pk"))
         .order_by()
     )
-    for status, handled_by, assignee_id, n in groups:
+    for status, handled_by, assignee_id, overdue, n in groups:
         counts["all"] += n
         if status == Conversation.Status.SNOOZED:
             counts["snoozed"] += n
-        elif handled_by == Conversation.HandledBy.AI:
+            continue
+        counts["due"] += n if overdue else 0
+        counts["mine"] += n if assignee_id == user.pk else 0
+        if handled_by == Conversation.HandledBy.AI:
             counts["ai"] += n
         elif assignee_id is None:
             counts["unassigned"] += n
-        counts["mine"] += n if status != Conversation.Status.SNOOZED and assignee_id == user.pk else 0
     counts["resolved"] = scoped.filter(status__in=DONE).count()
     counts["all"] += counts["resolved"]
+    # Due soon by a running clock's warning time, and not already counted as past due.
     warned = SlaClock.objects.filter(
-        tenant_id__in=tenant_ids, status=SlaClock.Status.RUNNING, warn_at__lte=timezone.now(),
+        tenant_id__in=tenant_ids, status=SlaClock.Status.RUNNING, warn_at__lte=now,
         ticket__conversation__status__in=OPEN,
-    )  # fmt: skip
-    counts["due"] = warned.values("ticket__conversation_id").distinct().count()
+    ).exclude(ticket__conversation__sla_due_at__lte=now)  # fmt: skip
+    counts["due"] += warned.values("ticket__conversation_id").distinct().count()
     pending = ReviewRequest.objects.filter(tenant_id__in=tenant_ids, status=ReviewRequest.Status.PENDING)
     counts["review"] = pending.exclude(conversation=None).values("conversation_id").distinct().count()
     return counts

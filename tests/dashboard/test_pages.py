@@ -363,3 +363,31 @@ def test_staff_act_on_the_customers_orders_by_the_same_rules_as_the_agent(client
     assert client.post(foreign).status_code == 404
     client.force_login(staff(tenant, Membership.Role.VIEWER))
     assert "Only the store" in order_act(shipped, "return_label")
+
+
+def test_the_due_view_holds_what_the_badges_call_due_or_breached(tenant):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from conversations.models import Ticket
+    from conversations.sort_keys import sort_keys_rebuild
+    from dashboard.selectors import InboxQuery, inbox, view_counts
+    from hitl.models import SlaClock
+
+    agent = staff(tenant)
+    now = timezone.now()
+    overdue, warned, resolved, calm = (shopper_writes(tenant, text) for text in ("late", "warned", "done", "calm"))
+    for conversation, due in ((overdue, now - timedelta(hours=1)), (resolved, now - timedelta(hours=1)),
+                              (calm, now + timedelta(hours=5)), (warned, now + timedelta(minutes=10))):  # fmt: skip
+        f.TicketFactory(tenant=tenant, conversation=conversation, customer=conversation.customer, sla_due_at=due)
+    ticket = Ticket.objects.get(conversation=warned)
+    SlaClock.objects.create(
+        tenant=tenant, ticket=ticket, metric="first_response", started_at=now - timedelta(hours=1),
+        due_at=now + timedelta(minutes=10), warn_at=now - timedelta(minutes=5), target_minutes=70,
+    )  # fmt: skip
+    Conversation.objects.filter(pk=resolved.pk).update(status=Conversation.Status.RESOLVED)
+    sort_keys_rebuild(tenant_ids=[tenant.pk])  # the tickets were made around the SLA services
+    due = {row.pk for row in inbox(tenant_ids={tenant.pk}, user=agent, query=InboxQuery(view="due"))}
+    assert due == {overdue.pk, warned.pk}
+    assert view_counts(tenant_ids={tenant.pk}, user=agent)["due"] == 2
