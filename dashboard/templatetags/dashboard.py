@@ -20,6 +20,18 @@ def sla_badge(due_at, warn_at, now):
     return format_html('<span class="sla sla-{}">{}</span>', state, BADGES[state])
 
 
+@register.filter
+def waited(since, now) -> str:
+    """How long the shopper has waited, as an inbox column says it: "4 min", "3 h", "2 d"."""
+    seconds = max(0, int((now - since).total_seconds()))
+    if seconds < 60:
+        return "just now"
+    for unit, size in (("d", 86400), ("h", 3600)):
+        if seconds >= size:
+            return f"{seconds // size} {unit}"
+    return f"{seconds // 60} min"
+
+
 @register.simple_tag
 def page_query(query, page):
     params = {"view": query.view, "sort": query.sort, "q": query.q, **query.filters, "page": page}

@@ -391,3 +391,19 @@ def test_the_due_view_holds_what_the_badges_call_due_or_breached(tenant):
     due = {row.pk for row in inbox(tenant_ids={tenant.pk}, user=agent, query=InboxQuery(view="due"))}
     assert due == {overdue.pk, warned.pk}
     assert view_counts(tenant_ids={tenant.pk}, user=agent)["due"] == 2
+
+
+def test_the_inbox_says_how_long_a_shopper_has_waited_in_short(client, tenant):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    waits = {"just now": timedelta(seconds=5), "12 min": timedelta(minutes=12, seconds=30),
+             "3 h": timedelta(hours=3, minutes=59), "2 d": timedelta(days=2, hours=1)}  # fmt: skip
+    for label, ago in waits.items():
+        conversation = shopper_writes(tenant, f"waiting {label}")
+        Conversation.objects.filter(pk=conversation.pk).update(waiting_since=timezone.now() - ago)
+    client.force_login(staff(tenant))
+    html = page(client, INBOX, view="all")
+    for label in waits:
+        assert f">{label}</time>" in html
