@@ -51,6 +51,9 @@ def part_pattern(part: str, value: str) -> re.Pattern | None:
     if not tokens:
         return None
     alternatives = [_sequence(tokens)]
+    code = "".join(tokens)
+    if part == "postal_code" and len(code) >= 5:  # also split anywhere: "94 102", "94-102", "9 4 1 0 2"
+        alternatives.append(r"[\s.-]?".join(re.escape(c) for c in code))
     if part == "line1":
         seq = partial(_sequence, short=True)  # a street word may be cut short
         unit = next((i for i, t in enumerate(tokens) if i and t.lower() in UNIT_WORDS), len(tokens))

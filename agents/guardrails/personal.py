@@ -135,7 +135,8 @@ def _orders(check: _Check, *, tenant_id: int) -> list[tuple[dict, list]]:
     text = check.view.text
     refs = order_refs(text)
     postals = {m.group(0).upper() for m in POSTAL.finditer(text)}
-    tokens = text.split()
+    # A code in two parts: "SW1A 1AA", and a split one ("94 102", "94-102").
+    tokens = re.findall(r"[^\W_]+", text)
     postals |= {a.upper() + b.upper() for a, b in itertools.pairwise(tokens) if len(a + b) <= 10}
     houses = house_numbers(text)
     streets = _street_names(text)

@@ -3,6 +3,8 @@ through tool arguments, claims actions in other words, formats and languages, wr
 customers' data so that it reads the same but matches nothing, and repeats its instructions in
 altered layouts. Ordinary replies still pass untouched."""
 
+import re
+
 import pytest
 
 from agents.guardrails import output_check
@@ -1066,6 +1068,16 @@ def test_the_shoppers_own_name_or_no_customers_as_an_owner_stays(store, text):
 def test_another_customers_street_postal_code_or_email_name_alone_is_hidden(store, text):
     checked = check(store, text)
     assert not any(part in checked.text for part in ("Market", "94102", "priya")), checked.text
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Her zip code is 94 102.", "Her zip is 94-102.", "She lives at 1820 Market St, San Francisco 94 102.",
+     "Her postcode: 9 4 1 0 2, 1820 Market", "Her zip is 94-102 and street 1820 Market."],
+)  # fmt: skip
+def test_another_customers_postal_code_split_by_spaces_or_hyphens_is_hidden(store, text):
+    checked = check(store, text).text
+    assert "94102" not in re.sub(r"[\s.-]", "", checked) and "1820" not in checked, checked
 
 
 @pytest.mark.parametrize(
