@@ -374,7 +374,7 @@ def _about(sentence: str, start: int, end: int, prefixes: set[str]) -> About:
 def _sentences(text: str) -> list[tuple[int, int, str]]:
     """Each sentence of ``text`` (start, end, its normal form); a topic asked as a question is one
     sentence with its answer ("Your refund? Done." is "your refund: done")."""
-    spans = sentences(text)
+    spans = _wrapped_joined(text, sentences(text))
     found, index = [], 0
     while index < len(spans):
         start, end = spans[index]
@@ -386,6 +386,28 @@ def _sentences(text: str) -> list[tuple[int, int, str]]:
         found.append((start, end, sentence))
         index += 1
     return found
+
+
+LIST_ITEM = re.compile(r"\s*(?:[-*\u2022|>]|\d+[.)])\s")
+
+
+def _wrapped_joined(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A sentence broken over lines ("Refund\nfor ORD-1001\nhas been\nprocessed.") is one:
+    a line that ends without a full stop runs on into the next, unless either is a list item or
+    a table row, each a piece of its own."""
+    joined: list[tuple[int, int]] = []
+    for start, end in spans:
+        if joined:
+            last_start, last_end = joined[-1]
+            last = text[last_start:last_end]
+            if (
+                "\n" in text[last_end:start] and not re.search(r"[.!?][\"')\]]*\s*$", last)
+                and not LIST_ITEM.match(last) and not LIST_ITEM.match(text[start:end])
+            ):  # fmt: skip
+                joined[-1] = (last_start, end)
+                continue
+        joined.append((start, end))
+    return joined
 
 
 def _normal(text: str) -> str:

@@ -1183,3 +1183,18 @@ def test_ordinary_replies_near_the_twelfth_passes_forms_stay(store, reply):
 )  # fmt: skip
 def test_the_shoppers_own_data_in_those_forms_stays(store, reply):
     assert check(store, reply).text == reply
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Your refund for ORD-1001:\n\nprocessed.", "Refund\nfor ORD-1001\nhas been\nprocessed.",
+     "I have cancelled\nyour order ORD-1001."],
+)  # fmt: skip
+def test_a_claim_broken_over_lines_is_one_sentence(store, text):
+    checked = check(store, text, calls=[lookup()]).text
+    assert not any(word in checked.lower() for word in ("processed", "cancelled")), checked
+
+
+def test_lines_of_facts_and_list_items_stay_pieces_of_their_own(store):
+    text = "Order ORD-1001\nStatus: shipped\nCarrier: FedEx\n- Tracking: 394857216043\n- Items: 1"
+    assert check(store, text, calls=[lookup()]).text == text
