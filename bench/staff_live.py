@@ -17,12 +17,10 @@ import random
 import statistics
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from bench import dashboard, django_env
-from bench.live import Processes, free_port, percentile
+from bench.live import Processes, free_port, percentile, wait_ready
 from bench.report import write_section
 from supportdesk import run
 
@@ -41,19 +39,6 @@ WATCH = """() => {
   }).observe(document.body, {subtree: true, childList: true, characterData: true});
 }"""
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-def healthy(url: str, daphne) -> None:
-    """daphne answers (no worker runs here, so not /readyz)."""
-    for _ in range(300):
-        if daphne.poll() is not None:
-            raise RuntimeError(f"daphne exited with {daphne.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=5):
-                return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            time.sleep(0.3)
-    raise RuntimeError(f"{url} did not answer")
 
 
 def timed_arrival(page, send) -> float:
@@ -102,7 +87,7 @@ def main() -> None:
     try:
         command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "supportdesk.asgi:application"]
         daphne = processes.start("daphne", command, env)
-        healthy(f"{base}/healthz", daphne)
+        wait_ready(f"{base}/healthz", [daphne])  # no worker runs here, so not /readyz
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1280, "height": 900})

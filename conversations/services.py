@@ -4,7 +4,6 @@ import re
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, DateTimeField, F, Value, When
 from django.utils import timezone
 
 from conversations import hooks, tasks
@@ -12,7 +11,7 @@ from conversations.channels.email_outbound import email_message_id_new
 from conversations.events import event_publish, message_event
 from conversations.models import Channel, Conversation, Customer, DeliveryStatus, Message, Ticket
 from conversations.selectors import customer_find, phone_normalise
-from conversations.sort_keys import waiting_refresh
+from conversations.sort_keys import waiting_after_reply, waiting_refresh
 from supportdesk.errors import ApplicationError, Conflict, NotFound
 from tenants.models import AuditEvent, Tenant
 from tenants.services import audit_record
@@ -323,26 +322,13 @@ def message_reply_create(
     transaction.on_commit(lambda: hooks.message_sent(message))
     if touch_conversation:
         Conversation.objects.filter(pk=conversation.pk).update(
-            last_message_at=message.created_at, waiting_since=_waiting_after_reply(sender_kind)
+            last_message_at=message.created_at, waiting_since=waiting_after_reply(sender_kind)
         )
     event_publish(
         tenant_id=conversation.tenant_id, conversation_id=conversation.pk, kind="message.created",
         data=message_event(message),
     )  # fmt: skip
     return message
-
-
-def _waiting_after_reply(sender_kind: str):
-    """A person's reply answers the shopper; the AI's only while the AI handles the conversation
-    (after the handoff, its "a person will reply" answers nothing)."""
-    if sender_kind == Message.SenderKind.STAFF:
-        return None
-    if sender_kind == Message.SenderKind.AI:
-        return Case(
-            When(handled_by=Conversation.HandledBy.AI, then=Value(None)), default=F("waiting_since"),
-            output_field=DateTimeField(),
-        )  # fmt: skip
-    return F("waiting_since")
 
 
 # Categories that say nothing about the request ("hi", "what do you mean?"): they never

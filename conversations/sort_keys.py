@@ -9,6 +9,9 @@ statement of its own: the conversation's row is never locked while a ticket's or
 held, so this cannot deadlock with the services that lock the conversation first."""
 
 from django.db import connection, transaction
+from django.db.models import Case, DateTimeField, F, Value, When
+
+from conversations.models import Conversation, Message
 
 # Since when the shopper of conversation ``c`` waits: their first message after the last reply
 # that answers them (a person's once a person handles the conversation; the AI's "a person will
@@ -26,6 +29,19 @@ _SLA_DUE = """
 (SELECT t.sla_due_at FROM conversations_ticket t WHERE t.conversation_id = c.id
  ORDER BY t.created_at DESC, t.id DESC LIMIT 1)
 """
+
+
+def waiting_after_reply(sender_kind: str):
+    """``waiting_since`` once a reply of ``sender_kind`` is stored (the rule of ``_WAITING``): a
+    person's answers the shopper; the AI's only while the AI handles the conversation."""
+    if sender_kind == Message.SenderKind.STAFF:
+        return None
+    if sender_kind == Message.SenderKind.AI:
+        return Case(
+            When(handled_by=Conversation.HandledBy.AI, then=Value(None)), default=F("waiting_since"),
+            output_field=DateTimeField(),
+        )  # fmt: skip
+    return F("waiting_since")
 
 
 def waiting_refresh(conversation_id: int) -> None:

@@ -65,7 +65,9 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="conversation",
             index=models.Index(
-                fields=["tenant", "status"], include=("handled_by", "assignee", "id"), name="conversation_counts_idx"
+                fields=["tenant", "status"],
+                include=("handled_by", "assignee", "sla_due_at", "id"),
+                name="conversation_view_counts_idx",
             ),
         ),
         migrations.RunSQL(BACKFILL, migrations.RunSQL.noop),

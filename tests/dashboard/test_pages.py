@@ -407,3 +407,31 @@ def test_the_inbox_says_how_long_a_shopper_has_waited_in_short(client, tenant):
     html = page(client, INBOX, view="all")
     for label in waits:
         assert f">{label}</time>" in html
+
+
+def test_every_views_count_is_the_number_of_conversations_it_lists(tenant, other_tenant):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from conversations.sort_keys import sort_keys_rebuild
+    from dashboard.selectors import VIEWS, InboxQuery, inbox, view_counts
+
+    agent, colleague = staff(tenant), staff(tenant)
+    rows = [shopper_writes(tenant, f"question {n}") for n in range(9)]
+    shopper_writes(other_tenant, "another store's")
+    Conversation.objects.filter(pk=rows[0].pk).update(handled_by="human", assignee=agent)
+    Conversation.objects.filter(pk=rows[1].pk).update(handled_by="human", assignee=colleague)
+    Conversation.objects.filter(pk=rows[2].pk).update(handled_by="human")
+    Conversation.objects.filter(pk=rows[3].pk).update(status=Conversation.Status.SNOOZED, assignee=agent)
+    Conversation.objects.filter(pk__in=[rows[4].pk, rows[5].pk]).update(status=Conversation.Status.RESOLVED)
+    f.ReviewRequestFactory(tenant=tenant, conversation=rows[5], customer=rows[5].customer)
+    f.ReviewRequestFactory(tenant=tenant, conversation=rows[6], customer=rows[6].customer)
+    for row, hours in ((rows[7], -1), (rows[5], -1), (rows[8], 5)):
+        f.TicketFactory(tenant=tenant, conversation=row, customer=row.customer,
+                        sla_due_at=timezone.now() + timedelta(hours=hours))  # fmt: skip
+    sort_keys_rebuild(tenant_ids=[tenant.pk])
+    counts = view_counts(tenant_ids={tenant.pk}, user=agent)
+    listed = {view: len(inbox(tenant_ids={tenant.pk}, user=agent, query=InboxQuery(view=view))) for view in VIEWS}
+    assert counts == listed
+    assert listed["all"] == 9 and listed["mine"] == 1 and listed["due"] == 1 and listed["review"] == 2
